@@ -1,0 +1,1 @@
+"""Channel connectors: each translates one vendor's payloads to and from `inbox.domain` types, nothing more."""

@@ -1,0 +1,115 @@
+"""What pipeline stages see and what they may ask for.
+
+A stage (sensitive-data detection, classification, rules) reads `PipelineItem`s and records `Effects`; it never
+touches the database. The pipeline applies the effects when it persists the batch, in the same transaction, so a
+stage stays a pure, fast function of its input.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, Sequence
+
+from inbox.domain import ConversationStatus, InboundMessage, Priority, Visibility
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One sensitive span: `start`/`end` are Python string indices into the original text."""
+
+    kind: str  # seed_phrase, private_key, password, otp, card_number, cn_id, iban, phone, email, wallet_address, tx_hash
+    start: int
+    end: int
+    tier: str  # secret | personal | linkable
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    type: str
+    confidence: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor: str  # "rule:<name>", "guard", "agent:<id>"
+    action: str  # "tag", "assign", "escalate", "redirect_private", ...
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AutoReply:
+    """A reply the inbox sends by itself; it goes through the outbox like an agent's reply."""
+
+    text: str
+    visibility: Visibility  # PRIVATE on a public conversation means: by the platform's private path
+    reason: str  # who asked for it: "guard:secret_warning", "rule:<name>"
+    private_link_fallback: bool = False  # when the private path is refused, post a notice with a private link
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookCall:
+    url: str
+    rule: str
+
+
+@dataclass(slots=True)
+class Effects:
+    add_tags: set[str] = field(default_factory=set)
+    remove_tags: set[str] = field(default_factory=set)
+    priority: Priority | None = None  # the highest asked for wins
+    type: Classification | None = None
+    team: str | None = None
+    assignee: str | None = None  # agent email; "round_robin" picks among the team's available agents
+    status: ConversationStatus | None = None
+    snooze_until: datetime | None = None
+    replies: list[AutoReply] = field(default_factory=list)
+    hide_public: bool = False  # delete/hide the customer's public post where the platform allows
+    webhooks: list[WebhookCall] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def raise_priority(self, priority: Priority) -> None:
+        if self.priority is None or priority.rank > self.priority.rank:
+            self.priority = priority
+
+
+@dataclass(slots=True)
+class ConversationView:
+    """The conversation as it stands before this message (a new one has `is_new`)."""
+
+    id: int | None
+    ticket: str | None
+    connector: str
+    channel: str
+    visibility: Visibility
+    status: ConversationStatus
+    type: str | None
+    tags: frozenset[str]
+    priority: Priority
+    team: str | None
+    assignee: str | None
+    is_new: bool
+    contact_id: int | None
+    contact_language: str | None = None
+    contact_attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PipelineItem:
+    message: InboundMessage
+    text: str  # what will be stored: stages replace secret spans with masks here
+    raw: str | None
+    conversation: ConversationView
+    is_first: bool  # the first message of its conversation (new or reopened)
+    findings: list[Finding] = field(default_factory=list)
+    classification: Classification | None = None
+    language: str | None = None  # "zh" / "en", detected if the connector did not say
+    effects: Effects = field(default_factory=Effects)
+
+
+class Stage(Protocol):
+    name: str
+
+    def process(self, items: Sequence[PipelineItem]) -> None:
+        """Read items, update their text/findings/classification and record effects. Pure CPU work."""
+        ...
