@@ -1,0 +1,1 @@
+"""Benchmarks the project ships: each script prints its figures."""

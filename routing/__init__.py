@@ -1,0 +1,1 @@
+"""Routing: issue-type tagging, rules, and the sensitive-data guard."""
