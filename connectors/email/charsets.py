@@ -1,0 +1,101 @@
+"""Turning mail bytes into text whatever charset the sender declared (or didn't, or declared wrongly).
+
+Chinese mail clients often label GBK/GB18030 text as gb2312 and Big5-HKSCS text as big5; decoding with the
+superset codec reads both correctly, so declared names are widened before use.
+"""
+from __future__ import annotations
+
+import codecs
+import email.errors
+import email.header
+import re
+
+# declared name -> the codec that decodes everything senders actually put under that label
+_WIDER = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "iso-8859-1": "cp1252",  # windows-1252 is what "latin-1" mail really is
+    "latin1": "cp1252",
+    "us-ascii": "utf-8",  # undeclared 8-bit text is mostly UTF-8; a wrong guess falls through below
+    "ascii": "utf-8",
+    "unknown-8bit": "utf-8",
+    "x-unknown": "utf-8",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "shift_jis": "cp932",
+    "sjis": "cp932",
+}
+
+# tried in order when the declared charset is missing or fails; gb18030 before big5 because most of our
+# Chinese mail is simplified, and cp1252 last because it accepts almost any byte.
+_GUESSES = ("utf-8", "gb18030", "big5hkscs", "cp1252")
+
+
+def codec_for(declared: str | None) -> str | None:
+    """The Python codec to use for a declared charset name, or None if unknown."""
+    if not declared:
+        return None
+    name = declared.strip().strip('"').lower()
+    name = _WIDER.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode `data`: the declared charset if it decodes cleanly, else the first guess that does.
+
+    Never raises; as a last resort undecodable bytes become U+FFFD so the message stays readable.
+    """
+    tried: list[str] = []
+    for codec in (codec_for(declared), *_GUESSES):
+        if codec is None or codec in tried:
+            continue
+        tried.append(codec)
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+_SURROGATES = re.compile(r"[\udc80-\udcff]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def decode_header_value(value: str | None) -> str:
+    """A raw header value (possibly RFC 2047 encoded, possibly raw 8-bit) -> clean unfolded text."""
+    if value is None:
+        return ""
+    value = str(value)
+    if _SURROGATES.search(value):
+        # raw 8-bit bytes in a header: the parser kept them as surrogate escapes
+        value = decode_bytes(value.encode("utf-8", errors="surrogateescape"))
+    value = re.sub(r"\r?\n[ \t]+", " ", value)
+    if not _ENCODED_WORD.search(value):
+        return value.strip()
+    try:
+        parts = email.header.decode_header(value)
+    except (email.errors.HeaderParseError, ValueError):
+        return value.strip()
+    out: list[str] = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset))
+        else:
+            out.append(chunk)
+    return "".join(out).strip()
+
+
+def strip_controls(text: str) -> str:
+    """Drop NULs and other C0 controls (except tab/newline) that would break storage or display."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
