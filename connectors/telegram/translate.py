@@ -1,0 +1,149 @@
+"""Bot API updates -> InboundMessage. Pure functions: no network, no state.
+
+Each raw update is parsed on its own, so one malformed update is skipped (and reported) without holding back the
+others or the getUpdates offset.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from telegram import Message, Update
+
+from connectors.telegram import ids
+from inbox.domain import Attachment, Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
+
+# A deep-link payload: Telegram allows 1-64 characters of A-Z, a-z, 0-9, _ and -.
+DEEP_LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_START = re.compile(r"/start(?:@\w+)?\s+(\S+)\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateOutcome:
+    """What one raw update turned into: a message to deliver, or the reason it was skipped."""
+
+    update_id: int | None  # None only when the update is too broken to have one
+    message: InboundMessage | None = None
+    skip_reason: str | None = None
+    malformed: bool = False
+
+
+def translate_update(raw: object, connector: str) -> UpdateOutcome:
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return UpdateOutcome(None, skip_reason="update without an integer update_id", malformed=True)
+    try:
+        update = Update.de_json(raw, None)
+        message = _translate(update, connector, raw)
+    except Exception as exc:  # noqa: BLE001 - any shape error in vendor data means "malformed", never a crash
+        return UpdateOutcome(update_id, skip_reason=f"malformed update: {type(exc).__name__}", malformed=True)
+    if isinstance(message, str):
+        return UpdateOutcome(update_id, skip_reason=message)
+    return UpdateOutcome(update_id, message=message)
+
+
+def _translate(update: Update, connector: str, raw: dict) -> InboundMessage | str:
+    """The message, or a short reason why this update opens nothing."""
+    if update.message is not None:
+        msg, edited = update.message, False
+    elif update.edited_message is not None:
+        msg, edited = update.edited_message, True
+    else:
+        kinds = sorted(k for k in raw if k != "update_id")
+        return f"update kind not handled: {', '.join(kinds) or 'empty'}"
+
+    chat = msg.chat
+    user = msg.from_user
+    if chat.type not in (chat.PRIVATE, chat.GROUP, chat.SUPERGROUP):
+        return f"chat type not handled: {chat.type}"
+    if user is None or user.is_bot:
+        # Bots, anonymous admins and channels posting into groups (all carry a bot `from`) are not customers.
+        return "sender is not a person"
+
+    text = msg.text or msg.caption or ""
+    attachments = _attachments(msg)
+    if not text and not attachments:
+        return "service or empty message"  # joins, leaves, pins, title changes, polls, locations ...
+
+    is_private = chat.type == chat.PRIVATE
+    own_id = ids.message_id(chat.id, msg.message_id)
+    reply_to = ids.message_id(chat.id, msg.reply_to_message.message_id) if msg.reply_to_message else None
+    if edited:
+        edit_date = msg.edit_date or msg.date
+        provider_id = ids.edit_id(chat.id, msg.message_id, int(edit_date.timestamp()))
+        sent_at, edit_of = edit_date, own_id
+    else:
+        provider_id, sent_at, edit_of = own_id, msg.date, None
+
+    return InboundMessage(
+        connector=connector,
+        channel=Channel.TELEGRAM,
+        provider_id=provider_id,
+        thread_key=ids.private_thread(chat.id) if is_private else ids.group_thread(chat.id, user.id),
+        visibility=Visibility.PRIVATE if is_private else Visibility.PUBLIC,
+        sender=ContactIdentity(
+            kind=IdentityKind.TELEGRAM,
+            value=str(user.id),
+            display_name=user.full_name or None,
+            handle=f"@{user.username}" if user.username else None,
+        ),
+        text=text,
+        sent_at=_aware(sent_at),
+        attachments=attachments,
+        reply_to_provider_id=reply_to,
+        # In a group the customer's reply chain joins the conversation it answers.
+        thread_hints=(reply_to,) if reply_to and not is_private else (),
+        link_token=_start_token(text) if is_private and not edited else None,
+        edit_of=edit_of,
+        raw=json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _start_token(text: str) -> str | None:
+    match = _START.fullmatch(text)
+    if match and DEEP_LINK_TOKEN.fullmatch(match.group(1)):
+        return match.group(1)
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _attachments(msg: Message) -> tuple[Attachment, ...]:
+    found: list[Attachment] = []
+    if msg.photo:
+        largest = msg.photo[-1]  # Telegram lists sizes smallest first
+        found.append(Attachment(f"photo_{largest.file_unique_id}.jpg", "image/jpeg", largest.file_size or 0,
+                                largest.file_id))
+    if msg.document:
+        doc = msg.document
+        found.append(Attachment(doc.file_name or f"document_{doc.file_unique_id}",
+                                doc.mime_type or "application/octet-stream", doc.file_size or 0, doc.file_id))
+    if msg.voice:
+        voice = msg.voice
+        found.append(Attachment(f"voice_{voice.file_unique_id}.ogg", voice.mime_type or "audio/ogg",
+                                voice.file_size or 0, voice.file_id))
+    if msg.audio:
+        audio = msg.audio
+        found.append(Attachment(audio.file_name or f"audio_{audio.file_unique_id}",
+                                audio.mime_type or "audio/mpeg", audio.file_size or 0, audio.file_id))
+    if msg.video:
+        video = msg.video
+        found.append(Attachment(video.file_name or f"video_{video.file_unique_id}.mp4",
+                                video.mime_type or "video/mp4", video.file_size or 0, video.file_id))
+    if msg.video_note:
+        note = msg.video_note
+        found.append(Attachment(f"video_note_{note.file_unique_id}.mp4", "video/mp4", note.file_size or 0,
+                                note.file_id))
+    if msg.animation and not msg.document:  # an animation also carries a `document` copy
+        anim = msg.animation
+        found.append(Attachment(anim.file_name or f"animation_{anim.file_unique_id}.mp4",
+                                anim.mime_type or "video/mp4", anim.file_size or 0, anim.file_id))
+    if msg.sticker:
+        sticker = msg.sticker
+        kind = "video/webm" if sticker.is_video else "application/x-tgsticker" if sticker.is_animated else "image/webp"
+        found.append(Attachment(f"sticker_{sticker.file_unique_id}", kind, sticker.file_size or 0, sticker.file_id))
+    return tuple(found)
