@@ -1,0 +1,63 @@
+"""`type: twitter` config: credentials, where the API lives, how often to poll and the rate windows to respect."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from connectors.base import ConnectorConfig
+
+DEFAULT_API_BASE = "https://api.twitter.com"
+
+
+class RateWindow(BaseModel):
+    """At most `requests` calls per `seconds`; X publishes these per endpoint and per user."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requests: int = Field(gt=0)
+    seconds: float = Field(gt=0)
+
+
+class TwitterConfig(ConnectorConfig):
+    type: str = "twitter"
+    api_base: str = DEFAULT_API_BASE
+    consumer_key: SecretStr
+    consumer_secret: SecretStr
+    access_token: SecretStr
+    access_token_secret: SecretStr
+    # Mentions use app-only auth when a bearer token is given (its own, larger rate bucket), else user auth.
+    bearer_token: SecretStr | None = None
+    poll_interval: float = Field(default=60.0, gt=0)
+    # Our account; looked up with GET /2/users/me at start when not given.
+    user_id: str | None = None
+    username: str | None = None
+    poll_dms: bool = True
+    poll_mentions: bool = True
+    # First start (no cursor yet): how far back existing DMs and mentions are imported.
+    backlog_days: float = Field(default=7.0, ge=0)
+    dm_events_rate: RateWindow = RateWindow(requests=15, seconds=900)
+    mentions_rate: RateWindow = RateWindow(requests=180, seconds=900)
+    request_timeout: float = Field(default=30.0, gt=0)
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_is_http_url(cls, value: str) -> str:
+        from yarl import URL
+
+        url = URL(value)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("api_base must be an http(s) URL such as https://api.twitter.com")
+        if url.path not in ("", "/"):
+            raise ValueError("api_base must not carry a path (the API paths start with /2/)")
+        return str(url.with_path("")).rstrip("/")
+
+    @field_validator("user_id")
+    @classmethod
+    def _user_id_is_numeric(cls, value: str | None) -> str | None:
+        if value is not None and not value.isdigit():
+            raise ValueError("user_id is the numeric X user id (not the @username)")
+        return value
+
+    @field_validator("username")
+    @classmethod
+    def _strip_at(cls, value: str | None) -> str | None:
+        return value.lstrip("@") if value else value
