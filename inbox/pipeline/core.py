@@ -1,0 +1,291 @@
+"""The inbound pipeline: dedupe → contact → thread → stages (sensitive, classify, rules) → persist → events.
+
+Deliveries are group-committed: concurrent `ingest` calls queue up and a single writer takes everything waiting
+(up to `batch_size` messages) into one transaction, so single chat messages under load still get batch speed and
+SQLite never sees two writers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from inbox.config import InboxSettings
+from inbox.domain import InboundMessage, utcnow
+from inbox.events import Event, EventBus
+from inbox.pipeline.effects import AppliedEffects, apply_effects
+from inbox.pipeline.persist import PersistedBatch, persist_batch
+from inbox.pipeline.stages import ConversationView, PipelineItem, Stage, WebhookCall
+from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
+from inbox.store.ops import chunks, upsert
+from inbox.store.schema import connector_state, message_edits, messages
+
+log = logging.getLogger(__name__)
+
+WebhookSender = Callable[[WebhookCall, int], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Request:
+    messages: list[InboundMessage]
+    checkpoint: tuple[str, dict[str, str]] | None
+    future: asyncio.Future[list[int | None]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class Pipeline:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        events: EventBus,
+        stages: Sequence[Stage] = (),
+        settings: InboxSettings | None = None,
+        on_outbox: Callable[[], None] | None = None,
+        send_webhook: WebhookSender | None = None,
+    ) -> None:
+        self.engine = engine
+        self.events = events
+        self.stages = list(stages)
+        self.settings = settings or InboxSettings()
+        self.on_outbox = on_outbox
+        self.send_webhook = send_webhook
+        self.threader = Threader(
+            timedelta(hours=self.settings.reopen_window_hours), timedelta(days=self.settings.subject_match_days)
+        )
+        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    # ---- public ---------------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run(), name="pipeline-writer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop: an acked message is always written."""
+        if self._worker is None:
+            return
+        await self._queue.join()
+        self._worker.cancel()
+        try:
+            await self._worker
+        except asyncio.CancelledError:
+            pass
+        self._worker = None
+
+    async def ingest(
+        self, batch: Sequence[InboundMessage], checkpoint: tuple[str, dict[str, str]] | None = None
+    ) -> list[int | None]:
+        """Store a batch (and a connector checkpoint) atomically; returns the message id per input."""
+        request = _Request(list(batch), checkpoint)
+        if self._worker is None:
+            await self._write([request])
+        else:
+            self._queue.put_nowait(request)
+        return await request.future
+
+    # ---- writer ---------------------------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            requests, size = [first], len(first.messages)
+            while size < self.settings.batch_size and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                requests.append(nxt)
+                size += len(nxt.messages)
+            try:
+                await self._write(requests)
+            except Exception:  # _write resolves every future; this is a last guard for the loop itself
+                log.exception("pipeline writer failed")
+            finally:
+                for _ in requests:
+                    self._queue.task_done()
+
+    async def _write(self, requests: list[_Request]) -> None:
+        try:
+            ids, after = await self._transaction(requests)
+        except Exception as exc:
+            if len(requests) > 1:
+                # One bad request must not fail its neighbours: retry each alone.
+                for r in requests:
+                    await self._write([r])
+                return
+            log.exception("ingest of %d message(s) failed", len(requests[0].messages))
+            if not requests[0].future.done():
+                requests[0].future.set_exception(exc)
+            return
+        pos = 0
+        for r in requests:
+            if not r.future.done():
+                r.future.set_result(ids[pos : pos + len(r.messages)])
+            pos += len(r.messages)
+        await self._after_commit(after)
+
+    async def _transaction(self, requests: list[_Request]) -> tuple[list[int | None], PersistedBatch]:
+        msgs = [_clean(m) for r in requests for m in r.messages]
+        async with self.engine.begin() as conn:
+            ids, after = await self._write_messages(conn, msgs)
+            for r in requests:
+                if r.checkpoint is not None:
+                    name, values = r.checkpoint
+                    await upsert(
+                        conn, connector_state,
+                        [{"connector": name, "key": k, "value": v} for k, v in values.items()],
+                        ["connector", "key"], ["value"],
+                    )
+        return ids, after
+
+    async def _write_messages(self, conn: AsyncConnection, msgs: list[InboundMessage]) -> tuple[list[int | None], PersistedBatch]:
+        now = utcnow()
+        ids: list[int | None] = [None] * len(msgs)
+        existing = await _existing_ids(conn, [(m.connector, m.provider_id) for m in msgs])
+        applied_edits = await _applied_edits(conn, [(m.connector, m.provider_id) for m in msgs if m.edit_of])
+        originals = await _existing_ids(conn, [(m.connector, m.edit_of) for m in msgs if m.edit_of])
+        first_at: dict[tuple[str, str], int] = {}
+        duplicate_of: dict[int, int] = {}
+        fresh: list[int] = []
+        edits: list[int] = []
+        for i, m in enumerate(msgs):
+            key = (m.connector, m.provider_id)
+            if key in existing:
+                ids[i] = existing[key]
+            elif m.edit_of and key in applied_edits:
+                ids[i] = applied_edits[key]
+            elif key in first_at:
+                duplicate_of[i] = first_at[key]
+            else:
+                first_at[key] = i
+                (edits if m.edit_of and (m.connector, m.edit_of) in originals else fresh).append(i)
+
+        new_msgs = [msgs[i] for i in fresh]
+        identities = await resolve_contacts(conn, [m.sender for m in new_msgs], now)
+        states = await self.threader.assign(
+            conn, new_msgs, [identities[(m.sender.kind.value, m.sender.value)][1] for m in new_msgs], now
+        )
+        edit_states, edit_rows = await _edit_context(conn, [msgs[i] for i in edits], originals)
+        seen: set[int] = set()
+        items = []
+        for m, s in zip(new_msgs, states):
+            items.append(self._item(m, s, first=s.opened_by_this_batch and id(s) not in seen))
+            seen.add(id(s))
+        items += [self._item(msgs[i], s, first=False) for i, s in zip(edits, edit_states)]
+        self._run_stages(items)
+
+        all_states = states + edit_states
+        applied = await apply_effects(conn, items, all_states, now)
+        batch = await persist_batch(
+            conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now
+        )
+        batch.applied = applied
+        for pos, i in enumerate(fresh):
+            ids[i] = batch.message_ids[pos]
+        for i, (message_id, _old) in zip(edits, edit_rows):
+            ids[i] = message_id
+        for i, j in duplicate_of.items():
+            ids[i] = ids[j]
+        return ids, batch
+
+    def _item(self, m: InboundMessage, s: ConversationState, first: bool) -> PipelineItem:
+        view = ConversationView(
+            id=s.id, ticket=s.ticket, connector=s.connector, channel=s.channel, visibility=s.visibility,
+            status=s.status, type=s.type, tags=frozenset(s.tags), priority=s.priority, team=None, assignee=None,
+            is_new=s.is_new, contact_id=s.contact_id, contact_language=s.language,
+        )
+        return PipelineItem(message=m, text=m.text, raw=m.raw, conversation=view, is_first=first, language=m.language)
+
+    def _run_stages(self, items: list[PipelineItem]) -> None:
+        for stage in self.stages:
+            try:
+                stage.process(items)
+            except Exception:
+                if len(items) > 1:
+                    raise  # the writer retries requests one by one to find the bad message
+                # One message the stage cannot handle: store it withheld rather than risk a secret in clear.
+                log.exception("stage %s failed on %s; text withheld", stage.name, items[0].message.provider_id)
+                item = items[0]
+                item.text = "[message withheld: it could not be checked for sensitive data]"
+                item.raw = None
+                item.effects.add_tags.add("processing_error")
+
+    async def _after_commit(self, batch: PersistedBatch) -> None:
+        self.events.publish_many(batch.events)
+        applied: AppliedEffects | None = batch.applied
+        if applied is None:
+            return
+        if applied.reply_message_ids:
+            async with self.engine.connect() as conn:
+                from inbox.views import message_view
+
+                for part in chunks(applied.reply_message_ids):
+                    rows = await conn.execute(select(messages).where(messages.c.id.in_(part)))
+                    self.events.publish_many(
+                        [Event("message.created", r.conversation_id, None,
+                               {"type": "message.created", "conversation_id": r.conversation_id,
+                                "message": message_view(r)}) for r in rows]
+                    )
+        if applied.outbox_added and self.on_outbox is not None:
+            self.on_outbox()
+        if self.send_webhook is not None:
+            for call, conversation_id in applied.webhooks:
+                asyncio.create_task(self.send_webhook(call, conversation_id))
+
+
+def _clean(m: InboundMessage) -> InboundMessage:
+    """NUL characters are valid in Python strings but not in PostgreSQL text: drop them, keep the rest."""
+    if "\x00" in m.text or (m.raw and "\x00" in m.raw) or (m.html and "\x00" in m.html) or (m.subject and "\x00" in m.subject):
+        return replace(
+            m,
+            text=m.text.replace("\x00", ""),
+            raw=m.raw.replace("\x00", "") if m.raw else m.raw,
+            html=m.html.replace("\x00", "") if m.html else m.html,
+            subject=m.subject.replace("\x00", "") if m.subject else m.subject,
+        )
+    return m
+
+
+async def _existing_ids(conn: AsyncConnection, keys: list[tuple[str, str | None]]) -> dict[tuple[str, str], int]:
+    wanted = list({k for k in keys if k[1] is not None})
+    found: dict[tuple[str, str], int] = {}
+    for part in chunks(wanted):
+        rows = await conn.execute(
+            select(messages.c.connector, messages.c.provider_id, messages.c.id).where(
+                tuple_(messages.c.connector, messages.c.provider_id).in_(part)
+            )
+        )
+        found.update({(c, p): i for c, p, i in rows})
+    return found
+
+
+async def _applied_edits(conn: AsyncConnection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    for part in chunks(list(set(keys))):
+        rows = await conn.execute(
+            select(message_edits.c.connector, message_edits.c.provider_id, message_edits.c.message_id).where(
+                tuple_(message_edits.c.connector, message_edits.c.provider_id).in_(part)
+            )
+        )
+        found.update({(c, p): i for c, p, i in rows})
+    return found
+
+
+async def _edit_context(
+    conn: AsyncConnection, edits: list[InboundMessage], originals: dict[tuple[str, str], int]
+) -> tuple[list[ConversationState], list[tuple[int, str]]]:
+    """For each edit: the original's conversation and (original message id, its current text)."""
+    if not edits:
+        return [], []
+    ids = [originals[(m.connector, m.edit_of)] for m in edits]  # type: ignore[index]
+    rows = {
+        r.id: r
+        for r in await conn.execute(
+            select(messages.c.id, messages.c.conversation_id, messages.c.text).where(messages.c.id.in_(ids))
+        )
+    }
+    states = await load_conversations(conn, {r.conversation_id for r in rows.values()})
+    return [states[rows[i].conversation_id] for i in ids], [(i, rows[i].text) for i in ids]
+

@@ -1,0 +1,169 @@
+"""Writing a processed batch: messages, edits, thread links, conversation changes, tags; then the events to publish."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbox.domain import Attachment, DeliveryStatus, Direction
+from inbox.events import Event
+from inbox.pipeline.stages import Finding, PipelineItem
+from inbox.pipeline.threads import ConversationState
+from inbox.store.ops import insert_ignore, upsert
+from inbox.store.schema import blobs, conversation_tags, conversations, message_edits, messages, thread_links
+from inbox.views import message_view
+
+PREVIEW_CHARS = 200
+
+
+@dataclass(slots=True)
+class PersistedBatch:
+    message_ids: list[int]
+    events: list[Event]
+    applied: Any = None  # AppliedEffects, set by the pipeline
+
+
+def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [{"kind": f.kind, "start": f.start, "end": f.end, "tier": f.tier} for f in findings]
+
+
+def _has_secret(item: PipelineItem) -> bool:
+    return any(f.tier == "secret" for f in item.findings)
+
+
+async def _attachments_json(conn: AsyncConnection, attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    """Metadata in the row; bodies once per content hash in `blobs`."""
+    out = []
+    for a in attachments:
+        entry: dict[str, Any] = {"name": a.name, "content_type": a.content_type, "size": a.size}
+        if a.provider_ref:
+            entry["provider_ref"] = a.provider_ref
+        if a.content is not None:
+            digest = hashlib.sha256(a.content).hexdigest()
+            await insert_ignore(conn, blobs, [{"sha256": digest, "size": len(a.content), "data": a.content}])
+            entry["blob"] = digest
+        out.append(entry)
+    return out
+
+
+async def persist_batch(
+    conn: AsyncConnection,
+    new_items: list[PipelineItem],
+    new_states: list[ConversationState],
+    identities: dict[tuple[str, str], tuple[int, int]],
+    edit_items: list[PipelineItem],
+    edit_rows: list[tuple[int, str]],
+    all_states: list[ConversationState],
+    now: datetime,
+) -> PersistedBatch:
+    rows: list[dict[str, Any]] = []
+    links: dict[tuple[str, str], int] = {}
+    for item, state in zip(new_items, new_states):
+        m = item.message
+        assert state.id is not None
+        rows.append({
+            "conversation_id": state.id, "connector": m.connector, "provider_id": m.provider_id,
+            "thread_key": m.thread_key, "direction": Direction.INBOUND.value, "visibility": m.visibility.value,
+            "sender_identity_id": identities[(m.sender.kind.value, m.sender.value)][0], "text": item.text,
+            # Sanitized HTML is not masked span by span: with a secret in the message, keep the masked text only.
+            "html": None if _has_secret(item) else m.html, "subject": m.subject,
+            "status": DeliveryStatus.RECEIVED.value,
+            "attachments": await _attachments_json(conn, m.attachments) if m.attachments else [],
+            "findings": findings_json(item.findings), "flags": sorted(m.flags), "raw": item.raw,
+            "reply_to_provider_id": m.reply_to_provider_id, "created_at": m.sent_at,
+        })
+        for key in (m.thread_key, *m.thread_hints, m.provider_id):
+            links[(m.connector, key)] = state.id
+        state.message_count += 1
+        state.last_message_at = max(state.last_message_at, m.sent_at)
+        state.changed = True
+        state.preview = item.text[:PREVIEW_CHARS]
+
+    message_ids: list[int] = []
+    if rows:
+        result = await conn.execute(messages.insert().returning(messages.c.id, sort_by_parameter_order=True), rows)
+        message_ids = [r[0] for r in result]
+
+    for item, (message_id, old_text) in zip(edit_items, edit_rows):
+        await conn.execute(
+            messages.update().where(messages.c.id == message_id).values(
+                text=item.text, findings=findings_json(item.findings), edited_at=item.message.sent_at
+            )
+        )
+        await conn.execute(message_edits.insert(), {
+            "connector": item.message.connector, "provider_id": item.message.provider_id, "message_id": message_id,
+            "previous_text": old_text, "edited_at": item.message.sent_at,
+        })
+
+    await upsert(
+        conn, thread_links,
+        [{"connector": c, "thread_key": k[:500], "conversation_id": cid} for (c, k), cid in links.items()],
+        ["connector", "thread_key"], ["conversation_id"],
+    )
+    unique_states = list({s.id: s for s in all_states if s.changed}.values())
+    await _write_conversations(conn, unique_states, now)
+
+    events: list[Event] = []
+    for s in unique_states:
+        kind = "conversation.created" if s.is_new else "conversation.updated"
+        events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, now)}))
+    if message_ids:
+        for part_start in range(0, len(message_ids), 500):
+            part = message_ids[part_start : part_start + 500]
+            for r in await conn.execute(select(messages).where(messages.c.id.in_(part))):
+                events.append(Event("message.created", r.conversation_id, None,
+                                    {"type": "message.created", "conversation_id": r.conversation_id,
+                                     "message": message_view(r)}))
+    for message_id, _ in edit_rows:
+        r = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
+        events.append(Event("message.updated", r.conversation_id, None,
+                            {"type": "message.updated", "conversation_id": r.conversation_id, "message": message_view(r)}))
+    team_of = {s.id: s.team_id for s in all_states}
+    events = [
+        Event(e.type, e.conversation_id, team_of.get(e.conversation_id) if e.team_id is None else e.team_id, e.payload)
+        for e in events
+    ]
+    return PersistedBatch(message_ids, events)
+
+
+async def _write_conversations(conn: AsyncConnection, states: list[ConversationState], now: datetime) -> None:
+    if not states:
+        return
+    stmt = conversations.update().where(conversations.c.id == bindparam("b_id")).values(
+        status=bindparam("b_status"), priority=bindparam("b_priority"), type=bindparam("b_type"),
+        team_id=bindparam("b_team"), assignee_id=bindparam("b_assignee"), language=bindparam("b_language"),
+        message_count=bindparam("b_count"), last_message_at=bindparam("b_last"), preview=bindparam("b_preview"),
+        updated_at=bindparam("b_now"), type_confidence=bindparam("b_confidence"), type_reasons=bindparam("b_reasons"),
+    )
+    await conn.execute(stmt, [
+        {"b_id": s.id, "b_status": s.status.value, "b_priority": s.priority.value, "b_type": s.type,
+         "b_team": s.team_id, "b_assignee": s.assignee_id, "b_language": s.language, "b_count": s.message_count,
+         "b_last": s.last_message_at, "b_preview": s.preview, "b_now": now,
+         "b_confidence": s.type_confidence, "b_reasons": list(s.type_reasons)}
+        for s in states
+    ])
+    tag_rows = [{"conversation_id": s.id, "tag": t} for s in states for t in s.tags]
+    await insert_ignore(conn, conversation_tags, tag_rows)
+    for s in states:
+        if s.removed_tags:
+            await conn.execute(conversation_tags.delete().where(and_(
+                conversation_tags.c.conversation_id == s.id, conversation_tags.c.tag.in_(sorted(s.removed_tags))
+            )))
+
+
+def _state_view(s: ConversationState, now: datetime) -> dict[str, Any]:
+    from inbox.domain import format_ticket
+    from inbox.views import iso
+
+    assert s.id is not None
+    return {
+        "id": s.id, "ticket": format_ticket(s.id), "channel": s.channel, "connector": s.connector,
+        "visibility": s.visibility.value, "status": s.status.value, "type": s.type, "tags": sorted(s.tags),
+        "priority": s.priority.value, "team_id": s.team_id, "assignee_id": s.assignee_id,
+        "contact_id": s.contact_id, "message_count": s.message_count, "preview": s.preview,
+        "last_message_at": iso(s.last_message_at), "updated_at": iso(now),
+    }

@@ -1,0 +1,262 @@
+"""Contact resolution and threading for a batch of new inbound messages.
+
+Threading order (strongest first): a quoted ticket number of the same connector, a private-link token, the
+connector's thread hints, its thread key; for email, a same-subject conversation of the same contact within a
+window. A resolved conversation reopens when the customer writes within the reopen window, else a new one starts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Sequence
+
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbox.domain import (
+    Channel,
+    ContactIdentity,
+    ConversationStatus,
+    InboundMessage,
+    Priority,
+    Visibility,
+    format_ticket,
+    parse_ticket,
+)
+from inbox.store.ops import chunks
+from inbox.store.schema import contact_identities, contacts, conversation_tags, conversations, private_links, thread_links
+
+
+@dataclass(slots=True, eq=False)  # identity: one object per conversation in a batch
+class ConversationState:
+    """A conversation as the batch changes it; written back once at the end of the batch."""
+
+    id: int | None
+    connector: str
+    channel: str
+    thread_key: str
+    visibility: Visibility
+    status: ConversationStatus
+    type: str | None
+    priority: Priority
+    team_id: int | None
+    assignee_id: int | None
+    contact_id: int
+    subject: str | None
+    language: str | None
+    message_count: int
+    last_message_at: datetime
+    tags: set[str] = field(default_factory=set)
+    removed_tags: set[str] = field(default_factory=set)
+    preview: str | None = None
+    type_confidence: float | None = None
+    type_reasons: tuple[str, ...] = ()
+    is_new: bool = False
+    opened_by_this_batch: bool = False  # new or reopened: its first message here counts as "first"
+    changed: bool = False
+
+    @property
+    def ticket(self) -> str | None:
+        return format_ticket(self.id) if self.id is not None else None
+
+
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+", re.IGNORECASE)
+_TICKET_TAG = re.compile(r"\s*\[#\d+\]\s*")
+
+
+def normalize_subject(subject: str | None) -> str | None:
+    if not subject:
+        return None
+    s = _TICKET_TAG.sub(" ", subject)
+    s = _SUBJECT_PREFIX.sub("", s).strip().lower()
+    return s[:500] or None
+
+
+async def resolve_contacts(
+    conn: AsyncConnection, senders: Sequence[ContactIdentity], now: datetime
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(kind, value) -> (identity id, contact id); creates what is missing."""
+    wanted = {(s.kind.value, s.value): s for s in senders}
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    keys = list(wanted)
+    for part in chunks(keys):
+        rows = await conn.execute(
+            select(contact_identities.c.kind, contact_identities.c.value, contact_identities.c.id,
+                   contact_identities.c.contact_id).where(
+                tuple_(contact_identities.c.kind, contact_identities.c.value).in_(part)
+            )
+        )
+        for kind, value, ident_id, contact_id in rows:
+            found[(kind, value)] = (ident_id, contact_id)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        contact_rows = [
+            {"name": wanted[k].display_name or wanted[k].handle, "attributes": {}, "unreachable": False,
+             "created_at": now}
+            for k in missing
+        ]
+        result = await conn.execute(
+            contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True), contact_rows
+        )
+        contact_ids = [r[0] for r in result]
+        ident_rows = [
+            {"contact_id": cid, "kind": k[0], "value": k[1], "display_name": wanted[k].display_name,
+             "handle": wanted[k].handle}
+            for k, cid in zip(missing, contact_ids)
+        ]
+        result = await conn.execute(
+            contact_identities.insert().returning(contact_identities.c.id, sort_by_parameter_order=True), ident_rows
+        )
+        for k, cid, (iid,) in zip(missing, contact_ids, result):
+            found[k] = (iid, cid)
+    return found
+
+
+def _state_from_row(row, tags: set[str]) -> ConversationState:  # noqa: ANN001 - a Row
+    return ConversationState(
+        id=row.id, connector=row.connector, channel=row.channel, thread_key=row.thread_key,
+        visibility=Visibility(row.visibility), status=ConversationStatus(row.status), type=row.type,
+        priority=Priority(row.priority), team_id=row.team_id, assignee_id=row.assignee_id,
+        contact_id=row.contact_id, subject=row.subject, language=row.language,
+        message_count=row.message_count, last_message_at=row.last_message_at, tags=tags, preview=row.preview,
+        type_confidence=row.type_confidence, type_reasons=tuple(row.type_reasons or ()),
+    )
+
+
+async def load_conversations(conn: AsyncConnection, ids: set[int]) -> dict[int, ConversationState]:
+    states: dict[int, ConversationState] = {}
+    id_list = sorted(ids)
+    for part in chunks(id_list):
+        tag_map: dict[int, set[str]] = {}
+        for cid, tag in await conn.execute(
+            select(conversation_tags.c.conversation_id, conversation_tags.c.tag).where(
+                conversation_tags.c.conversation_id.in_(part)
+            )
+        ):
+            tag_map.setdefault(cid, set()).add(tag)
+        for row in await conn.execute(select(conversations).where(conversations.c.id.in_(part))):
+            states[row.id] = _state_from_row(row, tag_map.get(row.id, set()))
+    return states
+
+
+class Threader:
+    def __init__(self, reopen_window: timedelta, subject_window: timedelta) -> None:
+        self.reopen_window = reopen_window
+        self.subject_window = subject_window
+
+    async def assign(
+        self,
+        conn: AsyncConnection,
+        msgs: Sequence[InboundMessage],
+        contact_of: Sequence[int],
+        now: datetime,
+    ) -> list[ConversationState]:
+        """The conversation of each message (new ones get ids before returning)."""
+        link_keys = {(m.connector, k) for m in msgs for k in (*m.thread_hints, m.thread_key)}
+        linked: dict[tuple[str, str], int] = {}
+        pairs = list(link_keys)
+        for part in chunks(pairs):
+            for c, k, cid in await conn.execute(
+                select(thread_links.c.connector, thread_links.c.thread_key, thread_links.c.conversation_id).where(
+                    tuple_(thread_links.c.connector, thread_links.c.thread_key).in_(part)
+                )
+            ):
+                linked[(c, k)] = cid
+        tokens = [m.link_token for m in msgs if m.link_token]
+        token_conv: dict[str, int] = {}
+        if tokens:
+            for token, cid in await conn.execute(
+                select(private_links.c.token, private_links.c.conversation_id).where(private_links.c.token.in_(tokens))
+            ):
+                token_conv[token] = cid
+        ticket_ids = {t for m in msgs if m.ticket_hint and (t := parse_ticket(m.ticket_hint)) is not None}
+        states = await load_conversations(conn, set(linked.values()) | set(token_conv.values()) | ticket_ids)
+
+        batch_links: dict[tuple[str, str], ConversationState] = {}
+        out: list[ConversationState] = []
+        for m, contact_id in zip(msgs, contact_of):
+            state = self._find(m, states, linked, token_conv, batch_links)
+            if state is None and m.channel == Channel.EMAIL:
+                state = await self._by_subject(conn, m, contact_id, now, states)
+            if state is not None and state.status == ConversationStatus.RESOLVED and not state.opened_by_this_batch:
+                if now - state.last_message_at <= self.reopen_window:
+                    state.status = ConversationStatus.OPEN
+                    state.opened_by_this_batch = True
+                    state.changed = True
+                else:
+                    state = None
+            elif state is not None and state.status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
+                state.status = ConversationStatus.OPEN  # the customer wrote: it needs an agent again
+                state.changed = True
+            if state is None:
+                state = ConversationState(
+                    id=None, connector=m.connector, channel=m.channel.value, thread_key=m.thread_key,
+                    visibility=m.visibility, status=ConversationStatus.OPEN, type=None, priority=Priority.NORMAL,
+                    team_id=None, assignee_id=None, contact_id=contact_id, subject=normalize_subject(m.subject),
+                    language=m.language, message_count=0, last_message_at=m.sent_at, is_new=True,
+                    opened_by_this_batch=True, changed=True,
+                )
+            for k in (*m.thread_hints, m.thread_key, m.provider_id):
+                batch_links[(m.connector, k)] = state
+            out.append(state)
+
+        new_states = [s for s in dict.fromkeys(out) if s.id is None]
+        if new_states:
+            result = await conn.execute(
+                conversations.insert().returning(conversations.c.id, sort_by_parameter_order=True),
+                [_insert_row(s, now) for s in new_states],
+            )
+            for s, (cid,) in zip(new_states, result):
+                s.id = cid
+        return out
+
+    def _find(self, m, states, linked, token_conv, batch_links) -> ConversationState | None:  # noqa: ANN001
+        if m.ticket_hint:
+            cid = parse_ticket(m.ticket_hint)
+            state = states.get(cid) if cid is not None else None
+            if state is not None and state.connector == m.connector:
+                return state
+        if m.link_token and m.link_token in token_conv:
+            return states.get(token_conv[m.link_token])
+        for k in (*m.thread_hints, m.thread_key):
+            if (m.connector, k) in batch_links:
+                return batch_links[(m.connector, k)]
+            cid = linked.get((m.connector, k))
+            if cid is not None and cid in states:
+                return states[cid]
+        return None
+
+    async def _by_subject(
+        self, conn: AsyncConnection, m: InboundMessage, contact_id: int, now: datetime,
+        states: dict[int, ConversationState],
+    ) -> ConversationState | None:
+        subject = normalize_subject(m.subject)
+        if not subject:
+            return None
+        row = (
+            await conn.execute(
+                select(conversations.c.id).where(
+                    and_(
+                        conversations.c.contact_id == contact_id,
+                        conversations.c.connector == m.connector,
+                        conversations.c.subject == subject,
+                        conversations.c.last_message_at >= now - self.subject_window,
+                    )
+                ).order_by(conversations.c.id.desc()).limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.id not in states:
+            states.update(await load_conversations(conn, {row.id}))
+        return states.get(row.id)
+
+
+def _insert_row(s: ConversationState, now: datetime) -> dict:
+    return {
+        "connector": s.connector, "channel": s.channel, "thread_key": s.thread_key, "visibility": s.visibility.value,
+        "status": s.status.value, "priority": s.priority.value, "contact_id": s.contact_id, "subject": s.subject,
+        "language": s.language, "message_count": 0, "type_reasons": [], "created_at": now, "updated_at": now,
+        "last_message_at": s.last_message_at,
+    }

@@ -1,0 +1,122 @@
+"""Queueing outbound messages: an agent's reply or the inbox's own, written as a message row plus an outbox row
+in the caller's transaction. The dispatcher (inbox.outbox) sends it later; nothing here talks to a connector."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbox.domain import DeliveryStatus, Direction, Visibility
+from inbox.store.schema import conversations, messages, outbox, private_links
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    connector: str
+    thread_key: str | None  # None: the platform's private path to the customer of a public thread
+    visibility: Visibility
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    message_id: int
+    outbox_id: int
+    target: ReplyTarget
+
+
+async def choose_target(conn: AsyncConnection, conversation_id: int, route: Visibility) -> ReplyTarget:
+    """Public: the conversation's own thread. Private: the latest private thread the customer wrote in (a DM, a
+    private chat joined by a link), else the conversation's platform's private path."""
+    conv = (
+        await conn.execute(
+            select(conversations.c.connector, conversations.c.thread_key, conversations.c.visibility).where(
+                conversations.c.id == conversation_id
+            )
+        )
+    ).one()
+    if route == Visibility.PUBLIC and conv.visibility == Visibility.PUBLIC.value:
+        return ReplyTarget(conv.connector, conv.thread_key, Visibility.PUBLIC)
+    latest_private = await _latest_private_inbound(conn, conversation_id)
+    if latest_private is not None:
+        return ReplyTarget(latest_private[0], latest_private[1], Visibility.PRIVATE)
+    if conv.visibility == Visibility.PRIVATE.value:
+        return ReplyTarget(conv.connector, conv.thread_key, Visibility.PRIVATE)
+    return ReplyTarget(conv.connector, None, Visibility.PRIVATE)
+
+
+async def _latest_private_inbound(conn: AsyncConnection, conversation_id: int) -> tuple[str, str] | None:
+    row = (
+        await conn.execute(
+            select(messages.c.connector, messages.c.thread_key)
+            .where(
+                and_(
+                    messages.c.conversation_id == conversation_id,
+                    messages.c.direction == Direction.INBOUND.value,
+                    messages.c.visibility == Visibility.PRIVATE.value,
+                )
+            )
+            .order_by(messages.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row.connector, row.thread_key) if row is not None else None
+
+
+async def enqueue_reply(
+    conn: AsyncConnection,
+    conversation_id: int,
+    text: str,
+    route: Visibility,
+    now: datetime,
+    *,
+    agent_id: int | None = None,
+    reason: str | None = None,
+    private_link_fallback: bool = False,
+    notice: str | None = None,
+    findings: list[dict[str, object]] | None = None,
+) -> QueuedReply:
+    target = await choose_target(conn, conversation_id, route)
+    message_id = (
+        await conn.execute(
+            messages.insert().returning(messages.c.id),
+            {
+                "conversation_id": conversation_id, "connector": target.connector, "thread_key": target.thread_key,
+                "direction": Direction.OUTBOUND.value, "visibility": target.visibility.value, "agent_id": agent_id,
+                "text": text, "status": DeliveryStatus.QUEUED.value, "attachments": [], "findings": findings or [],
+                "flags": [], "reason": reason, "created_at": now,
+            },
+        )
+    ).scalar_one()
+    outbox_id = (
+        await conn.execute(
+            outbox.insert().returning(outbox.c.id),
+            {
+                "kind": "send", "message_id": message_id, "conversation_id": conversation_id,
+                "connector": target.connector, "idempotency_key": uuid.uuid4().hex, "route": target.visibility.value,
+                "private_link_fallback": private_link_fallback, "notice": notice, "state": "queued", "attempts": 0,
+                "next_attempt_at": now, "created_at": now, "updated_at": now,
+            },
+        )
+    ).scalar_one()
+    return QueuedReply(message_id, outbox_id, target)
+
+
+async def enqueue_hide(conn: AsyncConnection, conversation_id: int, connector: str, provider_id: str, now: datetime) -> None:
+    await conn.execute(
+        outbox.insert(),
+        {
+            "kind": "hide", "conversation_id": conversation_id, "connector": connector,
+            "idempotency_key": uuid.uuid4().hex, "route": Visibility.PUBLIC.value, "target_provider_id": provider_id,
+            "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
+        },
+    )
+
+
+async def new_private_link_token(conn: AsyncConnection, conversation_id: int, now: datetime) -> str:
+    token = secrets.token_urlsafe(16)
+    await conn.execute(private_links.insert(), {"token": token, "conversation_id": conversation_id, "created_at": now})
+    return token

@@ -1,0 +1,35 @@
+"""Small statements both SQLite and PostgreSQL need in their own dialect (ON CONFLICT), plus chunked IN lookups."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+T = TypeVar("T")
+# SQLite's default limit on bound parameters is 32766 on modern builds but 999 on old ones: stay well under both.
+CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _insert(conn: AsyncConnection, table: Table):
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+async def insert_ignore(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+async def upsert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], keys: list[str], update: list[str]) -> None:
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+    await conn.execute(stmt, rows)

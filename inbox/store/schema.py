@@ -1,0 +1,271 @@
+"""Tables. Core, not ORM: the pipeline writes in batches and reads with plain selects.
+
+`(connector, provider_id)` on messages is unique, so every ingest is idempotent; `thread_links` maps every known
+thread key of a connector (chat id, email Message-IDs, provider ids of replies) to its conversation.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both backends (SQLite keeps no zone: we store UTC and attach it on the way out)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use inbox.domain.utcnow() or an aware value")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _ts(name: str, **kw) -> Column:
+    return Column(name, UTCDateTime(), **kw)
+
+
+# BigInteger ids on PostgreSQL, INTEGER PRIMARY KEY (rowid alias) on SQLite.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),  # admin | agent
+    Column("password_hash", String(200), nullable=False),
+    Column("team_id", _Id, ForeignKey("teams.id"), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("available", Boolean, nullable=False, default=True),  # round-robin assignment skips unavailable agents
+    _ts("created_at", nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the bearer token; the token itself is never stored
+    Column("agent_id", _Id, ForeignKey("agents.id"), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("name", String(200)),
+    Column("language", String(10)),
+    Column("attributes", JSON, nullable=False, default=dict),
+    Column("unreachable", Boolean, nullable=False, default=False),
+    _ts("created_at", nullable=False),
+)
+
+contact_identities = Table(
+    "contact_identities",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("contact_id", _Id, ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("value", String(320), nullable=False),
+    Column("display_name", String(200)),
+    Column("handle", String(200)),
+    UniqueConstraint("kind", "value"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", _Id, primary_key=True),  # the ticket number is id + TICKET_OFFSET
+    Column("connector", String(64), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("thread_key", String(500), nullable=False),  # the public/primary thread replies go to
+    Column("visibility", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("type", String(30)),
+    Column("type_confidence", Float),
+    Column("type_reasons", JSON, nullable=False, default=list),
+    Column("priority", String(10), nullable=False),
+    Column("team_id", _Id, ForeignKey("teams.id")),
+    Column("assignee_id", _Id, ForeignKey("agents.id")),
+    Column("contact_id", _Id, ForeignKey("contacts.id"), nullable=False),
+    Column("subject", String(500)),
+    Column("language", String(10)),
+    Column("message_count", Integer, nullable=False, default=0),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("last_message_at", nullable=False),
+    _ts("snoozed_until"),
+    _ts("resolved_at"),
+    Column("preview", String(300)),
+    Index("ix_conversations_status_last", "status", "last_message_at"),
+    Index("ix_conversations_contact", "contact_id", "connector"),
+)
+
+conversation_tags = Table(
+    "conversation_tags",
+    metadata,
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), primary_key=True),
+    Column("tag", String(100), primary_key=True),
+    Index("ix_conversation_tags_tag", "tag"),
+)
+
+thread_links = Table(
+    "thread_links",
+    metadata,
+    Column("connector", String(64), primary_key=True),
+    Column("thread_key", String(500), primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False, index=True),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False),
+    Column("connector", String(64), nullable=False),
+    Column("provider_id", String(500)),  # NULL for notes and for outbound rows not yet sent
+    Column("thread_key", String(500)),
+    Column("direction", String(10), nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("sender_identity_id", _Id, ForeignKey("contact_identities.id")),
+    Column("agent_id", _Id, ForeignKey("agents.id")),
+    Column("text", Text, nullable=False),
+    Column("html", Text),
+    Column("subject", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("error", Text),
+    Column("attachments", JSON, nullable=False, default=list),
+    Column("findings", JSON, nullable=False, default=list),
+    Column("flags", JSON, nullable=False, default=list),
+    Column("raw", Text),
+    Column("reply_to_provider_id", String(500)),
+    Column("reason", String(100)),  # why the inbox sent it by itself ("guard:...", "rule:...")
+    _ts("created_at", nullable=False),
+    _ts("sent_at"),
+    _ts("edited_at"),
+    UniqueConstraint("connector", "provider_id"),
+    Index("ix_messages_conversation", "conversation_id", "id"),
+)
+
+message_edits = Table(
+    "message_edits",
+    metadata,
+    Column("connector", String(64), primary_key=True),
+    Column("provider_id", String(500), primary_key=True),  # the edit event's own id: an edit is applied once
+    Column("message_id", _Id, ForeignKey("messages.id"), nullable=False, index=True),
+    Column("previous_text", Text, nullable=False),
+    _ts("edited_at", nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("kind", String(10), nullable=False),  # send | hide
+    Column("message_id", _Id, ForeignKey("messages.id"), unique=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False),
+    Column("connector", String(64), nullable=False),
+    Column("idempotency_key", String(100), nullable=False, unique=True),
+    Column("route", String(10), nullable=False),  # public | private
+    Column("private_link_fallback", Boolean, nullable=False, default=False),
+    Column("target_provider_id", String(500)),  # hide: the message to hide
+    # A public-thread notice posted after this private send succeeds (or, refused, a notice with a private link).
+    Column("notice", Text),
+    Column("state", String(10), nullable=False),  # queued | sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    _ts("next_attempt_at", nullable=False),
+    Column("last_error", Text),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    Index("ix_outbox_state_next", "state", "next_attempt_at"),
+)
+
+private_links = Table(
+    "private_links",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+connector_state = Table(
+    "connector_state",
+    metadata,
+    Column("connector", String(64), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+connector_configs = Table(
+    "connector_configs",
+    metadata,
+    # Connectors added in the admin UI; the config file's connectors are not copied here.
+    Column("name", String(64), primary_key=True),
+    Column("config", JSON, nullable=False),
+    _ts("updated_at", nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    _ts("at", nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("conversation_id", _Id, ForeignKey("conversations.id")),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_conversation", "conversation_id"),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    # Attachment bodies over the inline limit, stored once by content hash.
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
