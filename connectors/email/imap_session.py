@@ -1,0 +1,183 @@
+"""A blocking IMAP session (imapclient). Every method runs in the connector's single IMAP worker thread, never
+on the event loop; errors come out already sorted into AuthError / TransientError."""
+from __future__ import annotations
+
+import functools
+import imaplib
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ParamSpec, TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from connectors.base import AuthError, PermanentError, TransientError
+from connectors.email.config import ImapSettings
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+IDLE_RENEW_SECONDS = 300.0  # re-issue IDLE well inside the 29 minutes RFC 2177 allows and NAT timeouts
+_IDLE_TICK = 1.0  # how often a waiting IDLE looks at the stop flag
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    uidvalidity: int
+    uidnext: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMail:
+    uid: int
+    raw: bytes
+    internal_date: datetime | None
+
+
+def _sorted_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """Translate socket / protocol failures into TransientError (the connector reconnects with backoff)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (AuthError, TransientError, PermanentError):
+            raise
+        except LoginError as error:
+            raise AuthError(f"IMAP login refused: {_reason(error)}") from None
+        except (imaplib.IMAP4.abort, socket.timeout, ssl.SSLError, OSError, EOFError) as error:
+            raise TransientError(f"IMAP connection lost: {type(error).__name__}: {_reason(error)}") from None
+        except (IMAPClientError, imaplib.IMAP4.error) as error:
+            # a NO/BAD to a command we send every round usually means the server is unwell, not us
+            raise TransientError(f"IMAP command failed: {_reason(error)}") from None
+
+    return wrapper
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error)
+    return text[:300] if text else type(error).__name__
+
+
+class ImapSession:
+    def __init__(self, settings: ImapSettings) -> None:
+        self._settings = settings
+        self._client: IMAPClient | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    @property
+    def supports_idle(self) -> bool:
+        return self._client is not None and self._client.has_capability("IDLE")
+
+    @_sorted_errors
+    def connect(self) -> None:
+        self.close()
+        s = self._settings
+        context = ssl.create_default_context() if s.security != "none" else None
+        client = IMAPClient(
+            s.host, port=s.effective_port, ssl=s.security == "tls", ssl_context=context, timeout=s.timeout
+        )
+        try:
+            if s.security == "starttls":
+                client.starttls(context)
+            client.normalise_times = False  # keep INTERNALDATE's zone
+            client.login(s.username, s.password.get_secret_value())
+        except BaseException:
+            _quiet_shutdown(client)
+            raise
+        self._client = client
+
+    def _require(self) -> IMAPClient:
+        if self._client is None:
+            raise TransientError("IMAP session is not connected")
+        return self._client
+
+    @_sorted_errors
+    def select(self) -> FolderState:
+        client = self._require()
+        try:
+            info = client.select_folder(self._settings.folder, readonly=True)
+        except IMAPClientError as error:
+            if "nonexistent" in str(error).lower() or "doesn't exist" in str(error).lower():
+                raise PermanentError(f"IMAP folder {self._settings.folder!r} does not exist") from None
+            raise
+        uidnext = info.get(b"UIDNEXT")
+        return FolderState(uidvalidity=int(info[b"UIDVALIDITY"]), uidnext=int(uidnext) if uidnext else None)
+
+    @_sorted_errors
+    def uids_after(self, last_uid: int) -> list[int]:
+        # "N:*" always matches the highest message even when its UID is below N, hence the filter
+        return sorted(uid for uid in self._require().search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+
+    @_sorted_errors
+    def uids_since(self, day: date) -> list[int]:
+        return sorted(self._require().search(["SINCE", day]))
+
+    @_sorted_errors
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        if not uids:
+            return {}
+        data = self._require().fetch(uids, [b"RFC822.SIZE"])
+        return {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in data.items()}
+
+    @_sorted_errors
+    def fetch(self, uids: list[int]) -> list[FetchedMail]:
+        if not uids:
+            return []
+        data = self._require().fetch(uids, [b"BODY.PEEK[]", b"INTERNALDATE"])
+        out: list[FetchedMail] = []
+        for uid in sorted(data):
+            item = data[uid]
+            raw = item.get(b"BODY[]")
+            if raw is None:
+                continue  # expunged between SEARCH and FETCH
+            internal = item.get(b"INTERNALDATE")
+            out.append(FetchedMail(uid, bytes(raw), internal if isinstance(internal, datetime) else None))
+        return out
+
+    @_sorted_errors
+    def poll(self) -> None:
+        self._require().noop()
+
+    @_sorted_errors
+    def wait_for_change(self, stop: threading.Event, renew_after: float = IDLE_RENEW_SECONDS) -> bool:
+        """IDLE until the server reports a change, `renew_after` passes, or `stop` is set. True on a change."""
+        client = self._require()
+        client.idle()
+        changed = False
+        deadline = time.monotonic() + renew_after
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                if client.idle_check(timeout=_IDLE_TICK):
+                    changed = True
+                    break
+        finally:
+            client.idle_done()
+        return changed
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - the connection may already be gone; we only want it closed
+            _quiet_shutdown(client)
+
+
+def _quiet_shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception:  # noqa: BLE001
+        log.debug("IMAP socket shutdown failed", exc_info=True)

@@ -1,0 +1,87 @@
+"""Replies out by SMTP (aiosmtplib): headers that make the customer's client thread them, and every failure
+sorted into AuthError / TransientError / PermanentError."""
+from __future__ import annotations
+
+import hashlib
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+import aiosmtplib
+
+from connectors.base import AuthError, PermanentError, RecipientUnreachable, TransientError
+from connectors.email.config import SmtpSettings
+from connectors.email.noise import OWN_ID_PREFIX
+from connectors.email.thread_keys import is_real_message_id, reply_subject
+from inbox.domain import IdentityKind, OutboundMessage, SendResult, utcnow
+
+# Reply codes that mean "this mailbox does not exist / refuses us" rather than "this mail is wrong".
+_UNREACHABLE_CODES = {550, 551, 553}
+
+
+def outbound_message_id(connector: str, idempotency_key: str, domain: str) -> str:
+    """Our Message-ID (no brackets): derived from the idempotency key, so a retried send carries the same id
+    and the customer's client shows it once; the prefix marks it as ours if it ever comes back in."""
+    digest = hashlib.sha256(f"{connector}\0{idempotency_key}".encode()).hexdigest()[:32]
+    return f"{OWN_ID_PREFIX}{digest}@{domain}"
+
+
+def build_reply(message: OutboundMessage, settings: SmtpSettings) -> tuple[EmailMessage, str]:
+    if message.recipient.kind != IdentityKind.EMAIL or "@" not in message.recipient.value:
+        raise PermanentError(f"recipient is not an email address ({message.recipient.kind})")
+    message_id = outbound_message_id(message.connector, message.idempotency_key, settings.from_domain)
+    mail = EmailMessage()
+    mail["From"] = settings.from_address
+    mail["To"] = formataddr((message.recipient.display_name or "", message.recipient.value))
+    mail["Subject"] = reply_subject(message.subject, message.ticket)
+    mail["Date"] = format_datetime(utcnow())
+    mail["Message-ID"] = f"<{message_id}>"
+    parent = message.in_reply_to if message.in_reply_to and is_real_message_id(message.in_reply_to) else None
+    references = [r for r in message.references if is_real_message_id(r)]
+    if parent and parent not in references:
+        references.append(parent)
+    if parent:
+        mail["In-Reply-To"] = f"<{parent}>"
+    if references:
+        mail["References"] = " ".join(f"<{r}>" for r in references)
+    mail["X-Omni-Inbox-Ticket"] = message.ticket
+    mail.set_content(message.text, charset="utf-8")
+    return mail, message_id
+
+
+async def send_reply(message: OutboundMessage, settings: SmtpSettings) -> SendResult:
+    mail, message_id = build_reply(message, settings)
+    password = settings.password.get_secret_value() if settings.password else None
+    try:
+        await aiosmtplib.send(
+            mail,
+            hostname=settings.host,
+            port=settings.effective_port,
+            username=settings.username if password is not None else None,
+            password=password,
+            use_tls=settings.security == "tls",
+            start_tls=True if settings.security == "starttls" else False,
+            tls_context=ssl.create_default_context() if settings.security != "none" else None,
+            timeout=settings.timeout,
+        )
+    except aiosmtplib.SMTPAuthenticationError as error:
+        raise AuthError(f"SMTP login refused: {error.code} {error.message}") from None
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        first = error.recipients[0] if error.recipients else None
+        code, text = (first.code, first.message) if first else (550, "recipient refused")
+        raise _by_code(code, f"SMTP recipient refused: {code} {text}") from None
+    except aiosmtplib.SMTPResponseException as error:
+        raise _by_code(error.code, f"SMTP error: {error.code} {error.message}") from None
+    except aiosmtplib.SMTPNotSupported as error:
+        raise PermanentError(f"SMTP server does not support what the config asks: {error}") from None
+    except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as error:
+        raise TransientError(f"SMTP connection failed: {type(error).__name__}: {error}") from None
+    return SendResult(provider_id=message_id, sent_at=utcnow())
+
+
+def _by_code(code: int, text: str) -> Exception:
+    if 400 <= code < 500:
+        return TransientError(text)
+    if code in _UNREACHABLE_CODES and "recipient" in text.lower():
+        return RecipientUnreachable(text)
+    return PermanentError(text)

@@ -1,0 +1,68 @@
+"""Building mails and connector configs for the email tests."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from connectors.email import EmailConfig, EmailConnector
+from inbox.domain import utcnow
+from tests.connectors.email.conftest import SMTP_PASSWORD, SMTP_USER, SmtpPeer
+from tests.connectors.email.dovecot import Dovecot
+from tests.connectors.memory_host import MemoryHost
+
+SUPPORT_ADDRESS = "support@wallet.example"
+
+
+def email_config(
+    dovecot: Dovecot, smtp: SmtpPeer | None = None, *, password: str | None = None, **overrides: object
+) -> EmailConfig:
+    imap = {
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "username": dovecot.user,
+        "password": password or dovecot.password,
+        "security": "none",
+        "timeout": 10,
+        **overrides.pop("imap", {}),  # type: ignore[dict-item]
+    }
+    smtp_block = {
+        "host": smtp.host if smtp else "127.0.0.1",
+        "port": smtp.port if smtp else 1,
+        "username": SMTP_USER,
+        "password": SMTP_PASSWORD,
+        "security": "none",
+        "from_address": f"Wallet Support <{SUPPORT_ADDRESS}>",
+        "timeout": 10,
+        **overrides.pop("smtp", {}),  # type: ignore[dict-item]
+    }
+    return EmailConfig.model_validate({"type": "email", "imap": imap, "smtp": smtp_block, **overrides})
+
+
+def connector(dovecot: Dovecot, host: MemoryHost, smtp: SmtpPeer | None = None, **overrides: object) -> EmailConnector:
+    return EmailConnector("support-mail", email_config(dovecot, smtp, **overrides), host)
+
+
+def make_mail(
+    text: str,
+    *,
+    subject: str = "Help with my wallet",
+    sender: str = "Alice Chen <alice@customer.example>",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = SUPPORT_ADDRESS
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(utcnow())
+    mail["Message-ID"] = f"<{message_id}>" if message_id else make_msgid(domain="customer.example")
+    if in_reply_to:
+        mail["In-Reply-To"] = f"<{in_reply_to}>"
+    if references:
+        mail["References"] = " ".join(f"<{r}>" for r in references)
+    for name, value in (headers or {}).items():
+        mail[name] = value
+    mail.set_content(text)
+    return mail.as_bytes()
