@@ -1,0 +1,90 @@
+"""Passwords and one-time codes, recognised by what the customer says around them, in English and Chinese.
+
+The span is the value only ("my password is [Tr0ub4dor&3]"), so the mask keeps the sentence readable.
+"I forgot my password" or "password is wrong" has no value and yields nothing; "error code 4031" is not an OTP.
+"""
+from __future__ import annotations
+
+import re
+
+Candidate = tuple[str, int, int]
+
+_VALUE_TRAILING = ".,;:!?)]}>\"'”’」』`。，；：！？）"
+
+_PASSWORD_EN = re.compile(
+    r"(?<![a-z])(?:password|passwd|pwd|passphrase|pass ?code|pin(?: code| number)?)(?![a-z])"
+    r"(?: for (?:my |the )?[a-z]+(?: account)?)?(?: (?:is|was|=|is now|:))?[ \t]*[:=：]?[ \t]*"
+)
+_PASSWORD_ZH = re.compile(
+    r"(?:登录密码|登錄密碼|支付密码|支付密碼|交易密码|交易密碼|资金密码|資金密碼|密码|密碼|口令|pin码|pin碼)"
+    r"(?:是|为|為|:|：|=|\s){0,3}"
+)
+_OTP_EN = re.compile(
+    r"(?<![a-z])(?:otp|(?:verification|verify|security|sms|2fa|mfa|auth|authentication|authenticator|google|login|"
+    r"one[- ]time|confirmation|access|email|text) ?(?:code|pin|password|passcode)|code)"
+    r"(?: (?:is|was|=))?[ \t]*[:=：#]?[ \t]*"
+)
+_OTP_ZH = re.compile(
+    r"(?:短信验证码|短信驗證碼|谷歌验证码|谷歌驗證碼|邮箱验证码|郵箱驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|"
+    r"动态密码|動態密碼|短信码|簡訊碼|安全码|安全碼|一次性密码|一次性密碼|otp)(?:是|为|為|:|：|=|\s){0,3}"
+)
+_OTP_VALUE = re.compile(r"[0-9](?:[ \-]?[0-9]){3,7}(?![0-9A-Za-z])")
+_OTP_BEFORE_KEYWORD = re.compile(
+    r"(?<![0-9A-Za-z])([0-9]{4,8})(?:\s|是|为|為|就是|我的){0,3}(?:短信验证码|验证码|驗證碼|动态码|動態碼)"
+)
+_NOT_OTP_BEFORE = re.compile(
+    r"error|err|status|http|promo|coupon|invite|invitation|referral|zip|postal|country|area|tracking|order|"
+    r"reference|discount|gift|voucher|product|fault|reason|exit|bank|swift|branch|qr|bar|source|region|"
+    r"错误|錯誤|邀请|邀請|推荐|推薦|优惠|優惠|邮编|郵編|区号|區號|订单|訂單|商品|礼品|禮品"
+)
+
+# Words that follow "password is" in complaints rather than in disclosures.
+_NOT_A_PASSWORD = frozenset(
+    """wrong incorrect invalid correct right expired locked not no too very the a an same changed reset forgotten
+    forgot lost stolen compromised leaked blocked disabled required needed missing empty weak strong different
+    being still now already always never working accepted rejected ok okay fine saved stored case sensitive please
+    and or but for of to in on at my your our their this that it is was be been mandatory long short hidden
+    unknown new old updated""".split()
+)  # fmt: skip
+
+
+def find_credentials(text: str, lower: str) -> list[Candidate]:
+    found: list[Candidate] = []
+    for pattern in (_OTP_ZH, _OTP_EN):
+        for match in pattern.finditer(lower):
+            if _NOT_OTP_BEFORE.search(lower, max(0, match.start() - 16), match.start() + 1):
+                continue
+            value = _OTP_VALUE.match(text, match.end())
+            if value is not None:
+                found.append(("otp", value.start(), value.end()))
+    for match in _OTP_BEFORE_KEYWORD.finditer(lower):
+        found.append(("otp", match.start(1), match.end(1)))
+    for pattern in (_PASSWORD_ZH, _PASSWORD_EN):
+        for match in pattern.finditer(lower):
+            span = _password_value(text, match.end())
+            if span is not None:
+                found.append(("password", *span))
+    return found
+
+
+_QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "`": "`"}
+
+
+def _password_value(text: str, position: int) -> tuple[int, int] | None:
+    if position < len(text) and text[position] in _QUOTE_PAIRS:
+        start = position + 1
+        end = text.find(_QUOTE_PAIRS[text[position]], start, start + 65)
+        if end < 0:
+            return None
+        return (start, end) if 4 <= end - start <= 64 and " " not in text[start:end] else None
+    start = end = position
+    while end < len(text) and "!" <= text[end] <= "~":
+        end += 1
+    while end > start and text[end - 1] in _VALUE_TRAILING:
+        end -= 1
+    value = text[start:end]
+    if not 4 <= len(value) <= 64:
+        return None
+    if value.isalpha() and value.lower() in _NOT_A_PASSWORD:
+        return None
+    return start, end

@@ -1,0 +1,84 @@
+"""The detector: normalise, run each family of recognisers behind a cheap pre-check, resolve overlaps, map back."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from inbox.pipeline.stages import Finding
+from routing.sensitive.credentials import find_credentials
+from routing.sensitive.crypto import find_crypto
+from routing.sensitive.normalize import normalize
+from routing.sensitive.numbers import find_cards_and_ids, find_emails, find_ibans, find_phones
+from routing.sensitive.seed import find_seed_phrases
+from routing.sensitive.tiers import TIERS
+
+# When two recognisers claim overlapping text, the more dangerous reading wins (then the longer span).
+_PRECEDENCE = {
+    "seed_phrase": 0, "private_key": 1, "otp": 2, "password": 3, "card_number": 4, "cn_id": 5, "iban": 6,
+    "wallet_address": 7, "tx_hash": 8, "email": 9, "phone": 10,
+}  # fmt: skip
+
+_HAS_DIGIT = re.compile(r"[0-9]")
+_HAS_LONG_TOKEN = re.compile(r"[0-9A-Za-z]{25}")
+_HAS_IBAN_START = re.compile(r"[A-Z]{2}[0-9]{2}")
+_CREDENTIAL_HINTS = (
+    "pass", "pwd", "pin", "code", "otp", "密码", "密碼", "口令", "码", "碼",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorOptions:
+    phone_regions: tuple[str, ...] = ("CN",)  # national formats recognised without a +country prefix
+
+
+class SensitiveDetector:
+    def __init__(self, options: DetectorOptions | None = None) -> None:
+        self.options = options or DetectorOptions()
+
+    def detect(self, text: str) -> list[Finding]:
+        if not text:
+            return []
+        normalized = normalize(text)
+        body = normalized.text
+        lower = _lower_same_length(body)
+        candidates: list[tuple[str, int, int]] = []
+        candidates.extend(("seed_phrase", start, end) for start, end in find_seed_phrases(body, lower))
+        has_digit = _HAS_DIGIT.search(body) is not None
+        if has_digit:
+            candidates.extend(find_cards_and_ids(body, lower))
+            candidates.extend(find_phones(body, lower, self.options.phone_regions))
+            if _HAS_IBAN_START.search(body):
+                candidates.extend(find_ibans(body))
+        if "@" in body:
+            candidates.extend(find_emails(body))
+        if _HAS_LONG_TOKEN.search(body):
+            candidates.extend(find_crypto(body, lower))
+        if any(hint in lower for hint in _CREDENTIAL_HINTS):
+            candidates.extend(find_credentials(body, lower))
+        if not candidates:
+            return []
+        chosen = _resolve(candidates)
+        findings = []
+        for kind, start, end in chosen:
+            original_start, original_end = normalized.span_to_original(start, end)
+            findings.append(Finding(kind, original_start, original_end, TIERS[kind]))
+        return findings
+
+
+def _resolve(candidates: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    ordered = sorted(candidates, key=lambda item: (_PRECEDENCE[item[0]], item[1] - item[2], item[1]))
+    chosen: list[tuple[str, int, int]] = []
+    for candidate in ordered:
+        _, start, end = candidate
+        if all(end <= other_start or start >= other_end for _, other_start, other_end in chosen):
+            chosen.append(candidate)
+    chosen.sort(key=lambda item: item[1])
+    return chosen
+
+
+def _lower_same_length(text: str) -> str:
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    # A handful of characters (e.g. "İ") lower-case to two; keep those as they are so offsets line up.
+    return "".join(char if len(char.lower()) != 1 else char.lower() for char in text)
