@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import time
 from urllib.parse import quote
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class SeenRequest:
     query: dict[str, str]
     auth: str  # "oauth1" | "bearer"
     body: JsonObject | None
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Forced:
     body: JsonObject
     reset_in: float
     remaining: int
+    skip: int  # let this many calls through first
 
 
 @dataclass
@@ -78,10 +81,12 @@ class XStandin:
     sent_tweets: list[JsonObject] = field(default_factory=list)
     sent_dms: list[JsonObject] = field(default_factory=list)
     hidden: set[str] = field(default_factory=set)
+    always_fields: set[str] = field(default_factory=set)  # pretend X started sending these unasked (new fields)
     empty_pages_first: int = 0  # answer this many list calls with an empty page that still has a next_token
 
     def __post_init__(self) -> None:
-        self._ids = itertools.count(1_700_000_000_000_000_000 + int(time.time() * 1000 - 1288834974657) * 4194304)
+        # Snowflakes like X's: milliseconds since X's epoch in the top bits, a sequence number below.
+        self._ids = itertools.count(int(time.time() * 1000 - 1288834974657) << 22)
         self._forced: dict[str, list[Forced]] = {}
         self._calls: dict[str, list[float]] = {}
         self.users[OUR_ID] = {"id": OUR_ID, "name": "Wallet Support", "username": OUR_USERNAME}
@@ -152,11 +157,14 @@ class XStandin:
         return tweet
 
     def force(
-        self, endpoint: str, status: int, *, times: int = 1, reset_in: float = 1.0, body: JsonObject | None = None
+        self, endpoint: str, status: int, *, times: int = 1, reset_in: float = 1.0, body: JsonObject | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` calls to `endpoint` with `status` (429: rate-limit headers with reset_in)."""
+        """Answer `times` calls to `endpoint` with `status` once `after` calls went through (429: rate-limit
+        headers with reset `reset_in` seconds ahead)."""
         body = body or _problem(status, {401: "Unauthorized", 429: "Too Many Requests"}.get(status, "Forced"))
-        self._forced.setdefault(endpoint, []).extend(Forced(status, body, reset_in, 0) for _ in range(times))
+        queue = self._forced.setdefault(endpoint, [])
+        queue.extend(Forced(status, body, reset_in, 0, after if i == 0 else 0) for i in range(times))
 
     def calls_to(self, path_start: str) -> list[SeenRequest]:
         return [r for r in self.requests if r.path.startswith(path_start)]
@@ -180,9 +188,11 @@ class XStandin:
         calls = [t for t in self._calls.get(endpoint, []) if t > now - window]
         reset = int((calls[0] if calls else now) + window)
         forced = self._forced.get(endpoint)
-        if forced:
+        if forced and forced[0].skip > 0:
+            forced[0].skip -= 1
+        elif forced:
             f = forced.pop(0)
-            headers = _rate_headers(limit, f.remaining, int(now + f.reset_in) + (1 if f.reset_in % 1 else 0))
+            headers = _rate_headers(limit, f.remaining, math.ceil(now + f.reset_in))
             return _error(f.status, f.body, headers)
         if len(calls) >= limit:
             return _error(429, _problem(429, "Too Many Requests"), _rate_headers(limit, 0, reset))
@@ -249,7 +259,7 @@ class XStandin:
         seen = await self._enter(request, "dm_events", user_only=True)
         if isinstance(seen, web.Response):
             return seen
-        fields = {"id", "event_type", "text"} | _csv(seen.query.get("dm_event.fields"))
+        fields = {"id", "event_type", "text"} | _csv(seen.query.get("dm_event.fields")) | self.always_fields
         newest_first = list(reversed(self.dm_events))
         chunk, next_token = self._page(newest_first, seen.query.get("pagination_token"), _max(seen.query))
         data = [{k: v for k, v in e.items() if k in fields} for e in chunk]
@@ -267,7 +277,7 @@ class XStandin:
             tweets = [t for t in tweets if (len(t["id"]), t["id"]) > (len(since), since)]
         if start := seen.query.get("start_time"):
             tweets = [t for t in tweets if t["created_at"] >= start.replace("Z", ".000Z")]
-        fields = {"id", "text", "edit_history_tweet_ids"} | _csv(seen.query.get("tweet.fields"))
+        fields = {"id", "text", "edit_history_tweet_ids"} | _csv(seen.query.get("tweet.fields")) | self.always_fields
         chunk, next_token = self._page(tweets, seen.query.get("pagination_token"), _max(seen.query))
         data = [{k: v for k, v in t.items() if k in fields} for t in chunk]
         body = self._list_body(data, chunk, next_token, "author_id", seen.query)
