@@ -44,9 +44,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# We call getUpdates through `do_api_request` to get the raw list (one bad update must not fail the batch);
-# PTB warns that `get_updates` exists, which is exactly what we are avoiding.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+
+
+def _quiet_raw_updates_warning() -> None:
+    """We call getUpdates through `do_api_request` to get the raw list (one bad update must not fail the batch);
+    PTB warns that `get_updates` exists, which is exactly what we are avoiding. Idempotent."""
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _POLL_FAILURES_BEFORE_GIVING_UP = 3
@@ -77,6 +80,7 @@ class TelegramConnector(Connector):
 
     async def start(self) -> None:
         install_log_redaction()
+        _quiet_raw_updates_warning()
         bot = self._new_bot()
         try:
             await bot.initialize()  # getMe: verifies the token

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from telegram import Message, Update
+from telegram import Message
 
 from connectors.telegram import ids
 from inbox.domain import Attachment, Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
@@ -35,8 +35,7 @@ def translate_update(raw: object, connector: str) -> UpdateOutcome:
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         return UpdateOutcome(None, skip_reason="update without an integer update_id", malformed=True)
     try:
-        update = Update.de_json(raw, None)
-        message = _translate(update, connector, raw)
+        message = _translate(raw, connector)
     except Exception as exc:  # noqa: BLE001 - any shape error in vendor data means "malformed", never a crash
         return UpdateOutcome(update_id, skip_reason=f"malformed update: {type(exc).__name__}", malformed=True)
     if isinstance(message, str):
@@ -44,15 +43,18 @@ def translate_update(raw: object, connector: str) -> UpdateOutcome:
     return UpdateOutcome(update_id, message=message)
 
 
-def _translate(update: Update, connector: str, raw: dict) -> InboundMessage | str:
+def _translate(raw: dict, connector: str) -> InboundMessage | str:
     """The message, or a short reason why this update opens nothing."""
-    if update.message is not None:
-        msg, edited = update.message, False
-    elif update.edited_message is not None:
-        msg, edited = update.edited_message, True
+    # Only the parts we use are parsed, so an odd my_chat_member or a future update kind can't fail the update.
+    if "message" in raw:
+        msg, edited = Message.de_json(raw["message"], None), False
+    elif "edited_message" in raw:
+        msg, edited = Message.de_json(raw["edited_message"], None), True
     else:
         kinds = sorted(k for k in raw if k != "update_id")
         return f"update kind not handled: {', '.join(kinds) or 'empty'}"
+    if msg is None:
+        raise ValueError("empty message")
 
     chat = msg.chat
     user = msg.from_user

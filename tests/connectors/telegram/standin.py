@@ -84,6 +84,7 @@ class _Fault:
     error_code: int
     description: str
     retry_after: int | None
+    after: int = 0
 
 
 @dataclass
@@ -150,10 +151,11 @@ class BotApiStandIn:
 
     # ---- test controls ------------------------------------------------------------------------------------------
 
-    def fail_next(self, method: str, error_code: int, description: str, retry_after: int | None = None) -> None:
-        """The next call of `method` answers this error (Telegram's texts, e.g. 'Forbidden: bot was blocked by
-        the user')."""
-        self._faults.append(_Fault(method.lower(), error_code, description, retry_after))
+    def fail_next(self, method: str, error_code: int, description: str, retry_after: int | None = None,
+                  *, after: int = 0) -> None:
+        """The next call of `method` (after `after` more calls that succeed) answers this error, with Telegram's
+        texts, e.g. 'Forbidden: bot was blocked by the user'."""
+        self._faults.append(_Fault(method.lower(), error_code, description, retry_after, after))
 
     def revoke_token(self) -> None:
         self.revoked = True
@@ -235,10 +237,17 @@ class BotApiStandIn:
 
     def inject_my_chat_member(self, chat: TgChat, by: TgUser, status: str = "member") -> dict[str, object]:
         me = {"id": self.bot_id, "is_bot": True, "first_name": "Wallet Support", "username": self.username}
+        new: dict[str, object] = {"status": status, "user": me}
+        if status == "administrator":  # ChatMemberAdministrator's required rights
+            new.update({"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                        "can_delete_messages": True, "can_manage_video_chats": False, "can_restrict_members": True,
+                        "can_promote_members": False, "can_change_info": False, "can_invite_users": True,
+                        "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False})
+            self.admin_in.add(chat.id)
         return self.inject({"my_chat_member": {
             "chat": chat.to_api(), "from": by.to_api(), "date": int(time.time()),
             "old_chat_member": {"status": "left", "user": me},
-            "new_chat_member": {"status": status, "user": me},
+            "new_chat_member": new,
         }})
 
     def add_file(self, data: bytes, path: str) -> tuple[str, str]:
@@ -304,7 +313,9 @@ class BotApiStandIn:
         if handler is None:
             return _error(ApiError(404, "Not Found"))
         fault = next((f for f in self._faults if f.method == method), None)
-        if fault is not None:
+        if fault is not None and fault.after > 0:
+            fault.after -= 1
+        elif fault is not None:
             self._faults.remove(fault)
             return _error(ApiError(fault.error_code, fault.description, fault.retry_after))
         try:
