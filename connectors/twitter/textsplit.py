@@ -54,8 +54,12 @@ def _cut(text: str, limit: int, weighted: bool) -> tuple[str, str]:
     if hard >= len(text):
         return text, ""
     window = text[:hard]
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     for pattern in _BREAKS:
-        ends = [m.end() for m in pattern.finditer(window) if m.end() > hard // 3]
+        ends = [
+            m.end() for m in pattern.finditer(window)
+            if m.end() > hard // 3 and not any(start < m.end() < end for start, end in urls)
+        ]
         if ends:
             end = ends[-1]
             return text[:end].rstrip(), text[end:].lstrip()
