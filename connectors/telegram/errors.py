@@ -46,11 +46,16 @@ class TokenRedactingFilter(logging.Filter):
 
 
 _FILTER = TokenRedactingFilter()
+_URL_LOGGERS = (
+    "httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy",
+    "telegram", "telegram.Bot", "telegram.ext.ExtBot", "telegram.BaseRequest", "telegram.HTTPXRequest",
+)
 
 
 def install_log_redaction() -> None:
     """Attach the filter to the loggers that print request URLs; idempotent."""
-    for name in ("httpx", "httpcore", "telegram", "telegram.ext"):
+    # Logger filters only see records logged to that very logger, so every logger that may print a URL is listed.
+    for name in _URL_LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
