@@ -181,4 +181,4 @@ def _dm_error(exc: XHttpError) -> Exception:
     return PrivateChannelRefused(f"X refused the DM: {exc.problem.describe()}")
 
 
-__all__ = ["TwitterConnector", "TwitterConfig", "dm_provider_id", "tweet_provider_id"]
+__all__ = ["TwitterConfig", "TwitterConnector", "dm_provider_id", "tweet_provider_id"]

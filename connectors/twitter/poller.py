@@ -13,7 +13,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from connectors.base import AuthError, ConnectorHost, TransientError
@@ -61,7 +62,7 @@ class XPoller:
                 continue
             failures = 0
             next_round = max(time.time() + self._config.poll_interval, *self._next_allowed())
-            self._host.mark_synced(next_allowed_at=datetime.fromtimestamp(next_round, tz=timezone.utc))
+            self._host.mark_synced(next_allowed_at=datetime.fromtimestamp(next_round, tz=UTC))
             await asyncio.sleep(max(0.0, next_round - time.time()))
 
     def _next_allowed(self) -> list[float]:
@@ -84,7 +85,7 @@ class XPoller:
         newest = cursor
         token: str | None = None
         for _ in range(MAX_PAGES_PER_ROUND):
-            page, _rate = await self._paced(self.dm_pacer, lambda t=token: self._api.dm_events(t))
+            page, _rate = await self._paced(self.dm_pacer, partial(self._api.dm_events, token))
             users.update(users_by_id(page.includes))
             reached_old = False
             for event in page.data:
@@ -119,7 +120,7 @@ class XPoller:
         for _ in range(MAX_PAGES_PER_ROUND):
             page, _rate = await self._paced(
                 self.mentions_pacer,
-                lambda t=token: self._api.mentions(own, since_id=since, start_time=start_time, pagination_token=t),
+                partial(self._api.mentions, own, since_id=since, start_time=start_time, pagination_token=token),
             )
             users.update(users_by_id(page.includes))
             for tweet in page.data:
@@ -150,7 +151,7 @@ class XPoller:
         self._checkpoint = checkpoint
 
     def _backlog_cutoff(self) -> datetime:
-        return datetime.now(timezone.utc) - timedelta(days=self._config.backlog_days)
+        return datetime.now(UTC) - timedelta(days=self._config.backlog_days)
 
     async def _paced(
         self, pacer: CallPacer, call: Callable[[], Awaitable[tuple[Page, RateHeaders]]]
@@ -166,7 +167,7 @@ class XPoller:
                     reset = exc.rate.reset or time.time() + self._config.poll_interval
                     pacer.block_until(reset)
                     self._host.report_problem(
-                        f"X rate limit reached; waiting until {datetime.fromtimestamp(reset, tz=timezone.utc):%H:%M:%S}Z"
+                        f"X rate limit reached; waiting until {datetime.fromtimestamp(reset, tz=UTC):%H:%M:%S}Z"
                     )
                     continue
                 if exc.status == 403:  # reading our own DMs/mentions forbidden: the app's access, not a blip

@@ -6,11 +6,10 @@ tests, a proxy in some deployments). OAuth 1.0a signatures are computed over the
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -68,14 +67,13 @@ class RateHeaders:
     reset: float | None = None
 
     @classmethod
-    def of(cls, headers: "aiohttp.typedefs.LooseHeaders | None") -> "RateHeaders":
-        if not headers:
-            return cls()
+    def of(cls, headers: Mapping[str, str] | None) -> RateHeaders:
+        found = headers or {}
 
         def number(name: str) -> int | None:
             try:
-                return int(headers.get(name))  # type: ignore[union-attr, arg-type]
-            except (TypeError, ValueError):
+                return int(found.get(name, ""))
+            except ValueError:
                 return None
 
         reset = number("x-rate-limit-reset")
@@ -229,7 +227,7 @@ class XApi:
             raise await _http_error(exc.response) from None
         except aiohttp.ClientResponseError as exc:  # an error answer whose body was not JSON
             raise XHttpError(exc.status, XProblem(detail=exc.message or None), RateHeaders.of(exc.headers)) from None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientError(f"X API unreachable: {type(exc).__name__}: {exc}") from None
         rate = RateHeaders.of(response.headers)
         try:

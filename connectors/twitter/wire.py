@@ -2,7 +2,7 @@
 API may omit is optional so a sparse payload parses instead of failing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -142,8 +142,8 @@ def snowflake_time(item_id: str) -> datetime:
     try:
         millis = (int(item_id) >> 22) + _SNOWFLAKE_EPOCH_MS
     except ValueError:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
 def id_newer(candidate: str, than: str | None) -> bool:

@@ -15,9 +15,9 @@ import itertools
 import json
 import math
 import time
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
@@ -228,7 +228,7 @@ class XStandin:
         """Newest-first paging; the token is opaque to clients (here: the offset, hex-encoded)."""
         if self.empty_pages_first > 0:
             self.empty_pages_first -= 1
-            return [], token or "0".encode().hex()
+            return [], token or b"0".hex()
         start = int(bytes.fromhex(token).decode()) if token else 0
         chunk = items[start:start + max_results]
         more = start + max_results < len(items)

@@ -14,7 +14,6 @@ from tests.connectors.memory_host import MemoryHost
 from tests.connectors.twitter.conftest import CUSTOMER_ID, make_config
 from tests.connectors.twitter.standin import XStandin
 
-
 _turns = itertools.count(1)
 
 

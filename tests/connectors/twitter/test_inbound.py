@@ -1,7 +1,7 @@
 """DMs and mentions from the stand-in to host.deliver: shapes, threading keys, cursors, odd payloads."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from connectors.twitter import TwitterConnector
 from connectors.twitter.poller import DM_CURSOR, MENTIONS_CURSOR
@@ -26,7 +26,7 @@ async def test_dm_is_private_with_conversation_thread_key(standin: XStandin) -> 
     assert m.sender.kind is IdentityKind.TWITTER and m.sender.value == CUSTOMER_ID
     assert m.sender.handle == f"@{CUSTOMER_HANDLE}" and m.sender.display_name == "Alice"
     assert m.text == "我的提现还没到账"
-    assert m.sent_at.tzinfo is not None and abs((m.sent_at - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert m.sent_at.tzinfo is not None and abs((m.sent_at - datetime.now(UTC)).total_seconds()) < 60
     assert host.checkpoint[DM_CURSOR] == event["id"]
 
 
@@ -143,7 +143,7 @@ async def test_unknown_and_missing_fields(standin: XStandin) -> None:
     async with running(_connector(standin, host)):
         [m] = await host.wait_for(1)
     assert m.sent_at.tzinfo is not None  # derived from the snowflake id
-    assert abs((m.sent_at - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert abs((m.sent_at - datetime.now(UTC)).total_seconds()) < 60
     assert [a.provider_ref for a in m.attachments] == ["3_123"]
     assert m.raw is not None and '"sender_id"' in m.raw and '"future_field"' in m.raw  # raw keeps the payload
 

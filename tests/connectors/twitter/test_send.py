@@ -190,6 +190,6 @@ async def test_hide_is_not_supported_where_x_does_not_allow_it(
 async def test_rate_headers_on_every_answer(standin: XStandin, connector: TwitterConnector) -> None:
     await connector.start()
     before = time.time()
-    page, rate = await connector._api.dm_events(None)  # noqa: SLF001 - checking the transport reads headers
+    page, rate = await connector._api.dm_events(None)
     assert page.meta.result_count == 0
     assert rate.limit == 15 and rate.remaining == 14 and rate.reset is not None and rate.reset >= before
