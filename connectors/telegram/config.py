@@ -50,7 +50,7 @@ class TelegramConfig(ConnectorConfig):
         return value.lstrip("@") if value else value
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> "TelegramConfig":
+    def _webhook_needs_secret(self) -> TelegramConfig:
         if self.mode == "webhook":
             if self.webhook_secret is None:
                 raise ValueError("webhook_secret is required when mode is webhook")

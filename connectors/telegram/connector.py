@@ -36,8 +36,20 @@ from connectors.telegram.errors import (
     scrub,
 )
 from connectors.telegram.split import split_message
-from connectors.telegram.translate import DEEP_LINK_TOKEN, UpdateOutcome, translate_update
-from inbox.domain import ContactIdentity, IdentityKind, MessageRef, OutboundMessage, SendResult, Visibility, utcnow
+from connectors.telegram.translate import (
+    DEEP_LINK_TOKEN,
+    UpdateOutcome,
+    translate_update,
+)
+from inbox.domain import (
+    ContactIdentity,
+    IdentityKind,
+    MessageRef,
+    OutboundMessage,
+    SendResult,
+    Visibility,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -181,7 +193,7 @@ class TelegramConnector(Connector):
         elif outcome.message is None:
             log.debug("telegram %s: ignored update %s: %s", self.name, outcome.update_id, outcome.skip_reason)
 
-    async def handle_http(self, request: "web.Request") -> "web.StreamResponse":
+    async def handle_http(self, request: web.Request) -> web.StreamResponse:
         from aiohttp import web
 
         if self.config.mode != "webhook":

@@ -63,7 +63,7 @@ def install_log_redaction() -> None:
 
 def retry_after_seconds(exc: tg.RetryAfter) -> float:
     # `_retry_after` is always a timedelta; the public attribute's type depends on a PTB deprecation switch.
-    value = exc._retry_after  # noqa: SLF001
+    value = exc._retry_after
     return float(value.total_seconds())
 
 

@@ -8,12 +8,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from telegram import Message
 
 from connectors.telegram import ids
-from inbox.domain import Attachment, Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
+from inbox.domain import (
+    Attachment,
+    Channel,
+    ContactIdentity,
+    IdentityKind,
+    InboundMessage,
+    Visibility,
+)
 
 # A deep-link payload: Telegram allows 1-64 characters of A-Z, a-z, 0-9, _ and -.
 DEEP_LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -32,7 +39,7 @@ class UpdateOutcome:
 
 def translate_update(raw: object, connector: str) -> UpdateOutcome:
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
-    if not isinstance(update_id, int) or isinstance(update_id, bool):
+    if not isinstance(raw, dict) or not isinstance(update_id, int) or isinstance(update_id, bool):
         return UpdateOutcome(None, skip_reason="update without an integer update_id", malformed=True)
     try:
         message = _translate(raw, connector)
@@ -111,7 +118,7 @@ def _start_token(text: str) -> str | None:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _attachments(msg: Message) -> tuple[Attachment, ...]:

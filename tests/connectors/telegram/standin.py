@@ -22,61 +22,18 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-_TEXT_PARAMS = {"text", "caption", "url", "secret_token", "file_id", "parse_mode", "ip_address", "certificate"}
+from tests.connectors.telegram.wire import (
+    ApiCall,
+    ApiError,
+    SentMessage,
+    TgChat,
+    TgUser,
+    error_response,
+    int_param,
+    read_params,
+)
 
-
-@dataclass(frozen=True)
-class TgUser:
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = "en"
-    is_bot: bool = False
-
-    def to_api(self) -> dict[str, object]:
-        data: dict[str, object] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
-        return data
-
-
-@dataclass(frozen=True)
-class TgChat:
-    id: int
-    type: str  # private, group, supergroup, channel
-    title: str | None = None
-    user: TgUser | None = None  # the other side of a private chat
-
-    @classmethod
-    def private(cls, user: TgUser) -> "TgChat":
-        return cls(user.id, "private", user=user)
-
-    def to_api(self) -> dict[str, object]:
-        if self.type == "private" and self.user is not None:
-            data: dict[str, object] = {"id": self.id, "type": "private", "first_name": self.user.first_name}
-            if self.user.last_name:
-                data["last_name"] = self.user.last_name
-            if self.user.username:
-                data["username"] = self.user.username
-            return data
-        return {"id": self.id, "type": self.type, "title": self.title or "Group"}
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    chat_id: int
-    message_id: int
-    text: str
-    reply_to_message_id: int | None
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    method: str
-    params: Mapping[str, object]
-
+__all__ = ["ApiCall", "BotApiStandIn", "SentMessage", "TgChat", "TgUser"]
 
 @dataclass
 class _Fault:
@@ -92,12 +49,6 @@ class _Webhook:
     url: str
     secret_token: str | None
     allowed_updates: list[str] | None
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code, self.description, self.retry_after = code, description, retry_after
 
 
 @dataclass
@@ -301,27 +252,29 @@ class BotApiStandIn:
     async def _api(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"].lower()
         if ":" not in token:
-            return _error(ApiError(404, "Not Found"))
+            return error_response(ApiError(404, "Not Found"))
         if token != self.token or self.revoked:
-            return _error(ApiError(401, "Unauthorized"))
+            return error_response(ApiError(401, "Unauthorized"))
         try:
-            params = await _read_params(request)
+            params = await read_params(request)
+        except ConnectionResetError:  # the client gave up mid-request (a cancelled long poll)
+            return web.Response(status=499)
         except ValueError:
-            return _error(ApiError(400, "Bad Request: can't parse request parameters"))
+            return error_response(ApiError(400, "Bad Request: can't parse request parameters"))
         self.calls.append(ApiCall(method, params))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return _error(ApiError(404, "Not Found"))
+            return error_response(ApiError(404, "Not Found"))
         fault = next((f for f in self._faults if f.method == method), None)
         if fault is not None and fault.after > 0:
             fault.after -= 1
         elif fault is not None:
             self._faults.remove(fault)
-            return _error(ApiError(fault.error_code, fault.description, fault.retry_after))
+            return error_response(ApiError(fault.error_code, fault.description, fault.retry_after))
         try:
             result = await handler(params)
         except ApiError as exc:
-            return _error(exc)
+            return error_response(exc)
         return web.json_response({"ok": True, "result": result})
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -345,9 +298,9 @@ class BotApiStandIn:
         self._poll_generation += 1
         generation = self._poll_generation
         self._wake()  # an older long poll still waiting is terminated (409), as on Telegram
-        offset = _int(params.get("offset"), 0)
-        limit = min(max(_int(params.get("limit"), 100), 1), 100)
-        timeout = max(_int(params.get("timeout"), 0), 0)
+        offset = int_param(params.get("offset"), 0)
+        limit = min(max(int_param(params.get("limit"), 100), 1), 100)
+        timeout = max(int_param(params.get("timeout"), 0), 0)
         if offset > 0:
             self._confirmed_below = max(self._confirmed_below, offset)
         elif offset < 0:
@@ -384,7 +337,7 @@ class BotApiStandIn:
         if isinstance(reply, dict):
             reply_to, allow_without = reply.get("message_id"), bool(reply.get("allow_sending_without_reply"))
         elif params.get("reply_to_message_id") is not None:
-            reply_to = _int(params.get("reply_to_message_id"), 0)
+            reply_to = int_param(params.get("reply_to_message_id"), 0)
             allow_without = bool(params.get("allow_sending_without_reply"))
         quoted = None
         if reply_to is not None:
@@ -474,43 +427,3 @@ class BotApiStandIn:
             asyncio.get_running_loop().create_task(notify())
         except RuntimeError:
             pass  # no loop yet: pollers check `pending` when they start
-
-
-async def _read_params(request: web.Request) -> dict[str, object]:
-    """Parameters as Telegram reads them: query string, then the body (JSON, form or multipart)."""
-    values: dict[str, object] = {k: _decode(k, v) for k, v in request.query.items()}
-    if request.method == "POST" and request.can_read_body:
-        if request.content_type == "application/json":
-            body = await request.json()
-            if not isinstance(body, dict):
-                raise ValueError("JSON body must be an object")
-            values.update(body)
-        else:
-            form = await request.post()
-            values.update({k: _decode(k, v) for k, v in form.items() if isinstance(v, str)})
-    return values
-
-
-def _decode(name: str, value: str) -> object:
-    if name in _TEXT_PARAMS:
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _int(value: object, default: int) -> int:
-    if value is None:
-        return default
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise ApiError(400, "Bad Request: invalid integer parameter") from None
-
-
-def _error(exc: ApiError) -> web.Response:
-    body: dict[str, object] = {"ok": False, "error_code": exc.code, "description": exc.description}
-    if exc.retry_after is not None:
-        body["parameters"] = {"retry_after": exc.retry_after}
-    return web.json_response(body, status=exc.code)

@@ -3,10 +3,23 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import AuthError, PermanentError, PrivateChannelRefused, RecipientUnreachable, TransientError
+from connectors.base import (
+    AuthError,
+    PermanentError,
+    PrivateChannelRefused,
+    RecipientUnreachable,
+    TransientError,
+)
 from connectors.telegram.errors import HideNotPermitted
 from connectors.telegram.split import utf16_len
-from inbox.domain import Channel, ContactIdentity, IdentityKind, MessageRef, OutboundMessage, Visibility
+from inbox.domain import (
+    Channel,
+    ContactIdentity,
+    IdentityKind,
+    MessageRef,
+    OutboundMessage,
+    Visibility,
+)
 from tests.connectors.memory_host import MemoryHost
 from tests.connectors.telegram.conftest import ALICE, BOB, GROUP
 from tests.connectors.telegram.standin import TgChat, TgUser
