@@ -172,6 +172,8 @@ class XStandin:
     # ---- plumbing ------------------------------------------------------------------------------------------------
 
     async def _enter(self, request: web.Request, endpoint: str, *, user_only: bool) -> SeenRequest | web.Response:
+        if request.host != self.base_url.removeprefix("http://"):  # a client still addressing api.twitter.com
+            return _error(400, _problem(400, f"unexpected Host header {request.host!r}"))
         body = await request.json() if request.can_read_body else None
         auth = self._authenticate(request)
         if auth is None:

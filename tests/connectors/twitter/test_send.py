@@ -15,7 +15,8 @@ from connectors.base import (
 )
 from connectors.twitter import TwitterConnector
 from inbox.domain import Channel, ContactIdentity, IdentityKind, MessageRef, OutboundMessage, Visibility
-from tests.connectors.twitter.conftest import CUSTOMER_ID
+from tests.connectors.memory_host import MemoryHost
+from tests.connectors.twitter.conftest import CUSTOMER_ID, make_config
 from tests.connectors.twitter.standin import OUR_ID, XStandin
 from tests.connectors.twitter.xtext import tweet_weight
 
@@ -193,3 +194,14 @@ async def test_rate_headers_on_every_answer(standin: XStandin, connector: Twitte
     page, rate = await connector._api.dm_events(None)
     assert page.meta.result_count == 0
     assert rate.limit == 15 and rate.remaining == 14 and rate.reset is not None and rate.reset >= before
+
+
+
+async def test_a_wrong_signing_key_is_refused_by_the_peer(standin: XStandin) -> None:
+    """Every other test passing shows requests reach the stand-in (its Host check) with OAuth 1.0a signatures
+    that verify over https://api.twitter.com; this one shows the verification is real."""
+    connector = TwitterConnector("x-support", make_config(standin, consumer_secret="not-what-x-has"), MemoryHost())
+    with pytest.raises(AuthError):
+        await connector.start()
+    await connector.stop()
+    assert standin.requests == []  # refused before it counted as a call
