@@ -159,11 +159,16 @@ class ImapSession:
         deadline = time.monotonic() + renew_after
         try:
             while not stop.is_set() and time.monotonic() < deadline:
-                if client.idle_check(timeout=_IDLE_TICK):
+                responses = client.idle_check(timeout=_IDLE_TICK)
+                if any(_is_bye(r) for r in responses):
+                    raise TransientError("IMAP server closed the connection (BYE)")
+                # "* OK Still here" keep-alives are not changes; EXISTS/EXPUNGE/FETCH are
+                if any(not _is_keepalive(r) for r in responses):
                     changed = True
                     break
         finally:
-            client.idle_done()
+            if self._client is client:
+                client.idle_done()
         return changed
 
     def close(self) -> None:
@@ -174,6 +179,14 @@ class ImapSession:
             client.logout()
         except Exception:  # noqa: BLE001 - the connection may already be gone; we only want it closed
             _quiet_shutdown(client)
+
+
+def _is_bye(response: tuple) -> bool:
+    return len(response) >= 1 and response[0] == b"BYE"
+
+
+def _is_keepalive(response: tuple) -> bool:
+    return len(response) >= 1 and response[0] == b"OK"
 
 
 def _quiet_shutdown(client: IMAPClient) -> None:

@@ -1,6 +1,9 @@
 """Building mails and connector configs for the email tests."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -66,3 +69,31 @@ def make_mail(
         mail[name] = value
     mail.set_content(text)
     return mail.as_bytes()
+
+
+class RecordingHost(MemoryHost):
+    """A MemoryHost that also remembers every delivery, so a test can tell 'stored once' from 'sent once'."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered: list[str] = []
+        self.checkpoints: list[dict[str, str]] = []
+
+    async def deliver(self, messages, checkpoint=None):  # noqa: ANN001 - same signature as MemoryHost
+        self.delivered += [m.provider_id for m in messages]
+        if checkpoint is not None:
+            self.checkpoints.append(dict(checkpoint))
+        return await super().deliver(messages, checkpoint)
+
+
+@contextlib.asynccontextmanager
+async def running(conn: EmailConnector) -> AsyncIterator[asyncio.Task[None]]:
+    await conn.start()
+    task = asyncio.create_task(conn.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await asyncio.wait_for(conn.stop(), timeout=10)
