@@ -132,6 +132,7 @@ class OutboundMessage:
     subject: str | None = None
     in_reply_to: str | None = None  # provider id of the message being answered (quoted in groups, email headers)
     references: tuple[str, ...] = ()  # earlier provider ids in the thread, oldest first (email References)
+    message_id: int | None = None  # the inbox's own id of this message (the in-app chat shows it to the customer)
 
 
 @dataclass(frozen=True, slots=True)

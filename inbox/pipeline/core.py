@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inbox.config import InboxSettings
@@ -23,7 +23,7 @@ from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
 from inbox.store.ops import chunks, upsert
-from inbox.store.schema import connector_state, message_edits, messages
+from inbox.store.schema import connector_state, message_edits, messages, outbox
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,14 @@ class Pipeline:
             conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now
         )
         batch.applied = applied
+        linked = sorted({s.id for m, s in zip(new_msgs, states) if m.link_token and s.id is not None})
+        if linked:
+            # The customer opened a private link: replies waiting for a private channel can go now.
+            requeued = await conn.execute(
+                update(outbox).where(and_(outbox.c.conversation_id.in_(linked), outbox.c.state == "waiting"))
+                .values(state="queued", next_attempt_at=now, updated_at=now)
+            )
+            applied.outbox_added = applied.outbox_added or requeued.rowcount > 0
         for pos, i in enumerate(fresh):
             ids[i] = batch.message_ids[pos]
         for i, (message_id, _old) in zip(edits, edit_rows):

@@ -1,0 +1,178 @@
+"""The in-app chat connector (`type: webchat`): websocket frames in, agent replies pushed out.
+
+Frames (design.md): client → `{"type": "message", "text", "client_id"}`, server → `{"type": "ack", "client_id", "id"}`,
+`{"type": "message", "id", "text", "from", "created_at"}`, `{"type": "history", "messages"}` on connect, and
+`{"type": "error", "error"}` for a bad frame, after which the socket stays open. A message is acked only once it is
+stored; a resent client_id maps to the same provider id, so it is stored once.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from datetime import datetime
+
+from aiohttp import WSMsgType, web
+from pydantic import Field, SecretStr
+
+from connectors.base import Connector, ConnectorConfig, HistoryItem
+from connectors.webchat.identity import issue_visitor_token, verify_user, verify_visitor_token
+from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class WebchatConfig(ConnectorConfig):
+    type: str = "webchat"
+    identity_secret: SecretStr | None = None  # HMAC key shared with the wallet's backend; None: visitors only
+    allow_visitors: bool = True
+    max_frame_bytes: int = Field(64 * 1024, ge=1024, le=1024 * 1024)
+    max_text_chars: int = Field(10_000, ge=1)
+    history_limit: int = Field(100, ge=0, le=1000)
+
+
+class WebchatConnector(Connector):
+    type_name = "webchat"
+    config_model = WebchatConfig
+    config: WebchatConfig
+
+    def __init__(self, name: str, config: WebchatConfig, host) -> None:  # noqa: ANN001
+        super().__init__(name, config, host)
+        self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        self._visitor_key: bytes | None = None
+
+    async def start(self) -> None:
+        # Visitor tokens must outlive a restart (history on reconnect), so the signing key is kept as a checkpoint.
+        saved = await self.host.load_checkpoint()
+        key = saved.get("visitor_key")
+        if key is None:
+            key = secrets.token_hex(32)
+            await self.host.save_checkpoint({"visitor_key": key})
+        self._visitor_key = bytes.fromhex(key)
+
+    async def stop(self) -> None:
+        sockets = [ws for group in self._sockets.values() for ws in group]
+        self._sockets.clear()
+        await asyncio.gather(*(ws.close(code=1001, message=b"server shutting down") for ws in sockets),
+                             return_exceptions=True)
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        now = utcnow()
+        frame = {"type": "message", "id": message.message_id, "text": message.text, "from": "agent",
+                 "created_at": _iso(now)}
+        for ws in list(self._sockets.get(message.thread_key, ())):
+            try:
+                await ws.send_json(frame)
+            except (ConnectionError, RuntimeError):
+                pass  # a closing socket: the customer sees it in the history on reconnect
+        return SendResult(provider_id=f"agent:{message.idempotency_key}", sent_at=now)
+
+    def private_recipient(self, public_sender: ContactIdentity) -> ContactIdentity | None:
+        return public_sender
+
+    async def handle_http(self, request: web.Request) -> web.StreamResponse:
+        tail = request.match_info.get("tail", "")
+        if tail == "visitor" and request.method == "POST":
+            if not self.config.allow_visitors or self._visitor_key is None:
+                raise web.HTTPForbidden(text="anonymous chat is disabled")
+            return web.json_response({"visitor_token": issue_visitor_token(self._visitor_key)})
+        if tail == "ws":
+            return await self._socket(request)
+        raise web.HTTPNotFound()
+
+    # ---- the socket -------------------------------------------------------------------------------------------------
+
+    def _identify(self, request: web.Request) -> tuple[ContactIdentity, str, str | None]:
+        """(identity, thread key, newly issued visitor token); refuses before anything is stored."""
+        q = request.query
+        if "user_id" in q:
+            secret = self.config.identity_secret
+            if secret is None or not verify_user(secret.get_secret_value(), q["user_id"], q.get("user_hash", "")):
+                raise web.HTTPForbidden(text="user_hash does not match user_id")
+            user = q["user_id"][:200]
+            return ContactIdentity(IdentityKind.APP, user, q.get("name") or None), f"app:{user}", None
+        if not self.config.allow_visitors or self._visitor_key is None:
+            raise web.HTTPForbidden(text="a signed user_id is required")
+        issued = None
+        token = q.get("visitor_token")
+        if token:
+            visitor_id = verify_visitor_token(self._visitor_key, token)
+            if visitor_id is None:
+                raise web.HTTPForbidden(text="unknown visitor_token")
+        else:
+            issued = issue_visitor_token(self._visitor_key)
+            visitor_id = issued.partition(".")[0]
+        return ContactIdentity(IdentityKind.VISITOR, visitor_id, q.get("name") or None), f"visitor:{visitor_id}", issued
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        identity, thread_key, issued = self._identify(request)
+        link_token = request.query.get("link") or None
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=max(self.config.max_frame_bytes * 4, 1024 * 1024))
+        await ws.prepare(request)
+        self._sockets.setdefault(thread_key, set()).add(ws)
+        try:
+            if issued:
+                await ws.send_json({"type": "visitor", "visitor_token": issued})
+            history = await self.host.history(thread_key, self.config.history_limit)
+            await ws.send_json({"type": "history", "messages": [_history_frame(h) for h in history]})
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    reply = await self._on_text(frame.data, identity, thread_key, link_token)
+                    if reply.get("type") == "ack":
+                        link_token = None  # the link joined the ticket with the first message
+                    await ws.send_json(reply)
+                elif frame.type == WSMsgType.BINARY:
+                    await ws.send_json({"type": "error", "error": "binary frames are not supported; send JSON text"})
+                elif frame.type == WSMsgType.ERROR:
+                    break
+        finally:
+            group = self._sockets.get(thread_key)
+            if group is not None:
+                group.discard(ws)
+                if not group:
+                    self._sockets.pop(thread_key, None)
+        return ws
+
+    async def _on_text(self, data: str, identity: ContactIdentity, thread_key: str, link_token: str | None) -> dict[str, object]:
+        if len(data.encode("utf-8", "surrogatepass")) > self.config.max_frame_bytes:
+            return {"type": "error", "error": f"frame larger than {self.config.max_frame_bytes} bytes"}
+        try:
+            body = json.loads(data)
+        except ValueError:
+            return {"type": "error", "error": "frame is not JSON"}
+        if not isinstance(body, dict):
+            return {"type": "error", "error": "frame must be a JSON object"}
+        kind = body.get("type")
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind != "message":
+            return {"type": "error", "error": f"unknown frame type {kind!r}"}
+        text, client_id = body.get("text"), body.get("client_id")
+        if not isinstance(text, str) or not text.strip():
+            return {"type": "error", "error": "message needs a non-empty string 'text'", "client_id": client_id}
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= 100:
+            return {"type": "error", "error": "message needs a string 'client_id' (a UUID)"}
+        if len(text) > self.config.max_text_chars:
+            return {"type": "error", "error": f"text longer than {self.config.max_text_chars} characters",
+                    "client_id": client_id}
+        message = InboundMessage(
+            connector=self.name, channel=Channel.WEBCHAT, provider_id=f"{thread_key}:{client_id}",
+            thread_key=thread_key, visibility=Visibility.PRIVATE, sender=identity, text=text, sent_at=utcnow(),
+            link_token=link_token,
+        )
+        try:
+            [stored_id] = await self.host.deliver([message])
+        except Exception:  # noqa: BLE001 - the client resends the same client_id; nothing is half-stored
+            log.exception("chat message could not be stored")
+            return {"type": "error", "error": "not stored, please resend", "client_id": client_id}
+        return {"type": "ack", "client_id": client_id, "id": stored_id}
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _history_frame(item: HistoryItem) -> dict[str, object]:
+    return {"id": item.id, "text": item.text, "from": "customer" if item.direction == "inbound" else "agent",
+            "created_at": _iso(item.created_at)}

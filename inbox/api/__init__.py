@@ -1,0 +1,1 @@
+"""The agent API under /api/v1 (JSON, bearer tokens) and the events websocket."""

@@ -1,0 +1,340 @@
+"""Conversations and messages: list with filters, read, reply (through the guard), notes, changes."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
+from inbox.auth import Agent
+from inbox.domain import ConversationStatus, DeliveryStatus, Direction, Priority, Visibility, parse_ticket, utcnow
+from inbox.events import Event
+from inbox.replies import enqueue_reply
+from inbox.store.ops import insert_ignore
+from inbox.store.schema import (
+    agents,
+    audit,
+    contact_identities,
+    contacts,
+    conversation_tags,
+    conversations,
+    messages,
+    teams,
+)
+from inbox.views import conversation_core, message_view
+
+routes = web.RouteTableDef()
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+\.[\w.-]+|[\w.-]+)")
+
+
+async def _tags(conn: AsyncConnection, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for cid, tag in await conn.execute(select(conversation_tags.c.conversation_id, conversation_tags.c.tag)
+                                           .where(conversation_tags.c.conversation_id.in_(ids))):
+            out[cid].append(tag)
+    return out
+
+
+async def _contacts(conn: AsyncConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    if not ids:
+        return out
+    for r in await conn.execute(select(contacts).where(contacts.c.id.in_(ids))):
+        out[r.id] = {"id": r.id, "name": r.name, "language": r.language, "unreachable": r.unreachable,
+                     "attributes": r.attributes or {}, "identities": []}
+    for r in await conn.execute(select(contact_identities).where(contact_identities.c.contact_id.in_(ids))):
+        out[r.contact_id]["identities"].append(
+            {"kind": r.kind, "value": r.value, "display_name": r.display_name, "handle": r.handle})
+    return out
+
+
+async def _agents(conn: AsyncConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = await conn.execute(select(agents.c.id, agents.c.name, agents.c.email).where(agents.c.id.in_(ids)))
+    return {r.id: {"id": r.id, "name": r.name, "email": r.email} for r in rows}
+
+
+async def conversation_views(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    tags = await _tags(conn, ids)
+    people = await _contacts(conn, {r.contact_id for r in rows})
+    assignees = await _agents(conn, {r.assignee_id for r in rows if r.assignee_id})
+    team_names = {t.id: t.name for t in await conn.execute(select(teams))}
+    out = []
+    for r in rows:
+        view = conversation_core(r, tags[r.id])
+        view["contact"] = people.get(r.contact_id)
+        view["assignee"] = assignees.get(r.assignee_id) if r.assignee_id else None
+        view["team"] = team_names.get(r.team_id) if r.team_id else None
+        out.append(view)
+    return out
+
+
+def _filters(agent: Agent, q: Any) -> list[Any]:
+    conds: list[Any] = []
+    if not agent.is_admin and agent.team_id is not None:
+        conds.append(or_(conversations.c.team_id.is_(None), conversations.c.team_id == agent.team_id))
+    for key, column in (("status", conversations.c.status), ("type", conversations.c.type),
+                        ("channel", conversations.c.channel), ("connector", conversations.c.connector),
+                        ("visibility", conversations.c.visibility), ("priority", conversations.c.priority)):
+        if q.get(key):
+            conds.append(column.in_(q[key].split(",")))
+    view = q.get("view", "all")
+    assignee = q.get("assignee") or {"mine": "me", "unassigned": "none"}.get(view)
+    if assignee == "me":
+        conds.append(conversations.c.assignee_id == agent.id)
+    elif assignee == "none":
+        conds.append(conversations.c.assignee_id.is_(None))
+    elif assignee:
+        if assignee.isdigit():
+            conds.append(conversations.c.assignee_id == int(assignee))
+        else:
+            conds.append(conversations.c.assignee_id.in_(select(agents.c.id).where(agents.c.email == assignee.lower())))
+    if view == "team":
+        conds.append(conversations.c.team_id == agent.team_id if agent.team_id else conversations.c.team_id.is_(None))
+    if q.get("team"):
+        conds.append(conversations.c.team_id.in_(select(teams.c.id).where(teams.c.name == q["team"])))
+    if q.get("tag"):
+        conds.append(exists().where(and_(conversation_tags.c.conversation_id == conversations.c.id,
+                                         conversation_tags.c.tag == q["tag"])))
+    if q.get("q"):
+        text = q["q"].strip()
+        # LIKE on the stored text works for Chinese (no word segmentation needed); a ticket number finds its ticket.
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = exists().where(and_(messages.c.conversation_id == conversations.c.id,
+                                    messages.c.text.like(pattern, escape="\\")))
+        ticket_id = parse_ticket(text) if re.fullmatch(r"#?\d{5,}", text) else None
+        conds.append(or_(found, conversations.c.id == ticket_id) if ticket_id else found)
+    return conds
+
+
+@routes.get("/api/v1/conversations")
+async def list_conversations(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    q = request.query
+    try:
+        limit = min(int(q.get("limit", 50)), 200)
+        offset = max(int(q.get("offset", 0)), 0)
+    except ValueError:
+        return json_error(400, "limit and offset must be numbers")
+    conds = _filters(agent, q)
+    async with ctx(request).engine.connect() as conn:
+        stmt = select(conversations).where(and_(*conds)) if conds else select(conversations)
+        rows = (await conn.execute(stmt.order_by(conversations.c.last_message_at.desc(), conversations.c.id.desc())
+                                   .limit(limit).offset(offset))).all()
+        total = (await conn.execute(select(func.count()).select_from(conversations).where(and_(*conds))
+                                    if conds else select(func.count()).select_from(conversations))).scalar_one()
+        return web.json_response({"conversations": await conversation_views(conn, rows), "total": total})
+
+
+@routes.get("/api/v1/conversations/counts")
+async def counts(request: web.Request) -> web.Response:
+    """Open conversations per view, for the inbox sidebar."""
+    agent = await require_agent(request)
+    out = {}
+    async with ctx(request).engine.connect() as conn:
+        for view in ("mine", "unassigned", "team", "all"):
+            conds = _filters(agent, {"view": view, "status": request.query.get("status", "open")})
+            out[view] = (await conn.execute(select(func.count()).select_from(conversations).where(and_(*conds)))).scalar_one()
+    return web.json_response({"counts": out})
+
+
+async def _load(request: web.Request, agent: Agent) -> Any:
+    try:
+        cid = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    async with ctx(request).engine.connect() as conn:
+        row = (await conn.execute(select(conversations).where(conversations.c.id == cid))).first()
+    if row is None:
+        raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
+    if not can_see(agent, row.team_id):
+        raise web.HTTPForbidden(text='{"error": "this conversation belongs to another team"}',
+                                content_type="application/json")
+    return row
+
+
+@routes.get("/api/v1/conversations/{id}")
+async def get_conversation(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    row = await _load(request, agent)
+    async with ctx(request).engine.connect() as conn:
+        [view] = await conversation_views(conn, [row])
+    return web.json_response({"conversation": view})
+
+
+@routes.get("/api/v1/conversations/{id}/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    row = await _load(request, agent)
+    reveal = request.query.get("reveal") in ("1", "true")
+    if reveal and not agent.is_admin:
+        return json_error(403, "revealing personal data needs the admin role")
+    async with ctx(request).engine.begin() as conn:
+        rows = (await conn.execute(select(messages).where(messages.c.conversation_id == row.id)
+                                   .order_by(messages.c.id))).all()
+        if reveal:
+            await conn.execute(audit.insert(), {"at": utcnow(), "actor": f"agent:{agent.id}", "action": "reveal",
+                                                "conversation_id": row.id, "detail": agent.email})
+    return web.json_response({"messages": [message_view(m, reveal=reveal) for m in rows]})
+
+
+def _guard_decision(request: web.Request, text: str, conv: Any) -> Any:
+    policy = ctx(request).guard_policy
+    if policy is None:
+        return None
+    from routing.guard import check_outbound
+
+    return check_outbound(text, Visibility(conv.visibility), policy, conv.language)
+
+
+def _decision_json(decision: Any, conv: Any) -> dict[str, Any]:
+    if decision is None:
+        return {"visibility": conv.visibility, "reasons": [], "public_notice": None, "findings": []}
+    return {
+        "visibility": decision.route.value, "reasons": list(decision.reasons), "public_notice": decision.public_notice,
+        "blocked_publicly": bool(decision.blocked),
+        "findings": [{"kind": f.kind, "start": f.start, "end": f.end, "tier": f.tier} for f in decision.findings],
+    }
+
+
+@routes.post("/api/v1/conversations/{id}/preview")
+async def preview(request: web.Request) -> web.Response:
+    """What the guard will do with a draft, before it is sent."""
+    agent = await require_agent(request)
+    conv = await _load(request, agent)
+    body = await read_json(request)
+    text = body.get("text")
+    if not isinstance(text, str):
+        return json_error(400, "text must be a string")
+    return web.json_response({"route": _decision_json(_guard_decision(request, text, conv), conv),
+                              "channel": conv.channel, "connector": conv.connector})
+
+
+@routes.post("/api/v1/conversations/{id}/messages")
+async def post_message(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    conv = await _load(request, agent)
+    body = await read_json(request)
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return json_error(400, "text must be a non-empty string")
+    if len(text) > 50_000:
+        return json_error(400, "text is longer than 50000 characters")
+    app = ctx(request)
+    now = utcnow()
+    async with app.engine.begin() as conn:
+        if body.get("private_note"):
+            message_id = (await conn.execute(messages.insert().returning(messages.c.id), {
+                "conversation_id": conv.id, "connector": conv.connector, "direction": Direction.NOTE.value,
+                "visibility": Visibility.PRIVATE.value, "agent_id": agent.id, "text": text,
+                "status": DeliveryStatus.SENT.value, "attachments": [], "findings": [], "flags": [], "created_at": now,
+            })).scalar_one()
+            mentions = await _mentions(conn, text)
+            route: dict[str, Any] = {"visibility": "note", "reasons": [], "public_notice": None, "findings": []}
+        else:
+            decision = _guard_decision(request, text, conv)
+            wants_private = body.get("visibility") == "private"
+            goes_private = wants_private or (decision is not None and decision.route == Visibility.PRIVATE)
+            queued = await enqueue_reply(
+                conn, conv.id, text, Visibility.PRIVATE if goes_private else Visibility.PUBLIC, now,
+                agent_id=agent.id, reason=None,
+                private_link_fallback=goes_private and conv.visibility == Visibility.PUBLIC.value,
+                notice=decision.public_notice if decision is not None and goes_private
+                and conv.visibility == Visibility.PUBLIC.value else None,
+            )
+            message_id = queued.message_id
+            mentions = []
+            route = _decision_json(decision, conv)
+            route.update({"visibility": queued.target.visibility.value, "connector": queued.target.connector})
+            if goes_private and conv.visibility == Visibility.PUBLIC.value:
+                await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "redirect_private",
+                                                    "conversation_id": conv.id, "detail": "; ".join(route["reasons"])})
+            if conv.assignee_id is None:
+                await conn.execute(update(conversations).where(conversations.c.id == conv.id)
+                                   .values(assignee_id=agent.id, updated_at=now))
+        row = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
+    app.dispatcher.wake()
+    view = message_view(row)
+    app.events.publish(Event("message.created", conv.id, conv.team_id,
+                             {"type": "message.created", "conversation_id": conv.id, "message": view}))
+    for mentioned in mentions:
+        app.events.publish(Event("mention", conv.id, conv.team_id, {
+            "type": "mention", "conversation_id": conv.id, "agent_id": mentioned, "by": agent.name, "message_id": message_id}))
+    return web.json_response({"message": view, "route": route}, status=201)
+
+
+async def _mentions(conn: AsyncConnection, text: str) -> list[int]:
+    names = {m.lower() for m in MENTION.findall(text)}
+    if not names:
+        return []
+    rows = await conn.execute(select(agents.c.id).where(or_(agents.c.email.in_(names), func.lower(agents.c.name).in_(names))))
+    return [r.id for r in rows]
+
+
+@routes.patch("/api/v1/conversations/{id}")
+async def patch_conversation(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    conv = await _load(request, agent)
+    body = await read_json(request)
+    values: dict[str, Any] = {}
+    try:
+        if "status" in body:
+            values["status"] = ConversationStatus(body["status"]).value
+            values["resolved_at"] = utcnow() if values["status"] == "resolved" else None
+        if "priority" in body:
+            values["priority"] = Priority(body["priority"]).value
+        if "snooze_until" in body:
+            values["snoozed_until"] = datetime.fromisoformat(body["snooze_until"]) if body["snooze_until"] else None
+            if values["snoozed_until"] is not None:
+                values["status"] = ConversationStatus.SNOOZED.value
+        if "type" in body:
+            values["type"] = str(body["type"]) if body["type"] else None
+    except (ValueError, TypeError) as e:
+        return json_error(400, f"invalid value: {e}")
+    app = ctx(request)
+    now = utcnow()
+    async with app.engine.begin() as conn:
+        if "assignee_id" in body:
+            aid = body["assignee_id"]
+            if aid is not None and (await conn.execute(select(agents.c.id).where(agents.c.id == aid))).first() is None:
+                return json_error(400, "no such agent")
+            values["assignee_id"] = aid
+        if "team" in body:
+            values["team_id"] = (await conn.execute(select(teams.c.id).where(teams.c.name == body["team"]))).scalar() \
+                if body["team"] else None
+            if body["team"] and values["team_id"] is None:
+                return json_error(400, "no such team")
+        if values:
+            await conn.execute(update(conversations).where(conversations.c.id == conv.id).values(updated_at=now, **values))
+        add = [str(t)[:100] for t in body.get("add_tags", []) if str(t).strip()]
+        remove = [str(t) for t in body.get("remove_tags", [])]
+        await insert_ignore(conn, conversation_tags, [{"conversation_id": conv.id, "tag": t} for t in add])
+        if remove:
+            await conn.execute(delete(conversation_tags).where(and_(
+                conversation_tags.c.conversation_id == conv.id, conversation_tags.c.tag.in_(remove))))
+        changes = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+        await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "update",
+                                            "conversation_id": conv.id,
+                                            "detail": str({**changes, "add_tags": add, "remove_tags": remove})})
+        row = (await conn.execute(select(conversations).where(conversations.c.id == conv.id))).one()
+        [view] = await conversation_views(conn, [row])
+    app.events.publish(Event("conversation.updated", conv.id, row.team_id,
+                             {"type": "conversation.updated", "conversation": view}))
+    return web.json_response({"conversation": view})
+
+
+@routes.get("/api/v1/conversations/{id}/audit")
+async def conversation_audit(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    conv = await _load(request, agent)
+    async with ctx(request).engine.connect() as conn:
+        rows = (await conn.execute(select(audit).where(audit.c.conversation_id == conv.id).order_by(audit.c.id))).all()
+    return web.json_response({"audit": [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action,
+                                         "detail": r.detail} for r in rows]})

@@ -1,0 +1,165 @@
+"""The aiohttp application: agent API, events, in-app chat, webhooks, UI; plus the services behind them."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import select
+
+from inbox.api import admin, conversations, session
+from inbox.api.context import CTX, AppContext, json_error
+from inbox.config import ConfigError, Settings, parse_connector
+from inbox.events import EventBus
+from inbox.outbox import OutboxDispatcher
+from inbox.pipeline.core import Pipeline
+from inbox.pipeline.stages import Stage, WebhookCall
+from inbox.store import db
+from inbox.store.schema import connector_configs
+from inbox.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
+    """Sensitive-data guard, then classification, then rules: each needs what the one before found."""
+    stages: list[Stage] = []
+    policy = rules = None
+    try:
+        from routing.guard import GuardPolicy, SensitiveStage
+    except ImportError:
+        log.error("routing.guard is missing: sensitive data is NOT being detected")
+    else:
+        policy = GuardPolicy.model_validate(settings.guard)
+        stages.append(SensitiveStage(policy))
+    try:
+        from routing.classifier import ClassifyStage
+    except ImportError:
+        log.error("routing.classifier is missing: conversations are not typed")
+    else:
+        stages.append(ClassifyStage())
+    if settings.routing.rules:
+        from routing.rules import RulesHolder, RulesStage
+
+        rules = RulesHolder(settings.routing.rules)
+        stages.append(RulesStage(rules))
+    return stages, rules, policy
+
+
+async def prepare_database(settings: Settings):  # noqa: ANN201 - AsyncEngine
+    engine = db.create_engine(settings.database.url)
+    if db.is_sqlite(settings.database.url):
+        await db.upgrade(engine)  # the embedded default keeps itself current
+    elif await db.current_revision(engine) != db.head_revision():
+        await engine.dispose()
+        raise SchemaOutOfDate("the database schema is not current: run `inbox db upgrade` first")
+    return engine
+
+
+@web.middleware
+async def safety_headers(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    try:
+        response = await handler(request)
+    except web.HTTPException as e:
+        if not request.path.startswith("/api/") or e.content_type == "application/json":
+            raise
+        response = json_error(e.status, e.reason)  # API clients always get JSON
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        response = json_error(500, "internal error")
+    if not isinstance(response, web.WebSocketResponse) and not response.prepared:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
+    return response
+
+
+async def _webhook_sender(call: WebhookCall, conversation_id: int) -> None:
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            async with http.post(call.url, json={"rule": call.rule, "conversation_id": conversation_id}) as r:
+                log.info("rule %s webhook -> %s", call.rule, r.status)
+    except Exception as e:  # noqa: BLE001 - a webhook target being down must not affect the inbox
+        log.warning("rule %s webhook failed: %s", call.rule, type(e).__name__)
+
+
+async def _connector_for(request: web.Request, type_name: str) -> Any:
+    name = request.match_info.get("name") or request.query.get("connector")
+    connector = await request.app[CTX].supervisor.wait_running(name, type_name)
+    if connector is None:
+        raise web.HTTPNotFound(text="no such connector running")
+    return connector
+
+
+async def chat_endpoint(request: web.Request) -> web.StreamResponse:
+    return await (await _connector_for(request, "webchat")).handle_http(request)
+
+
+async def webhook_endpoint(request: web.Request) -> web.StreamResponse:
+    return await (await _connector_for(request, request.match_info["type"])).handle_http(request)
+
+
+async def chat_demo(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "chat-demo.html")
+
+
+def build_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[safety_headers], client_max_size=2 * 1024 * 1024)
+    app.add_routes(session.routes)
+    app.add_routes(conversations.routes)
+    app.add_routes(admin.routes)
+    app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
+    app.router.add_get("/chat/demo", chat_demo)
+    app.router.add_static("/static/", STATIC)
+    app.router.add_post("/webhooks/{type}/{name}", webhook_endpoint)
+    try:
+        from inbox.ui import setup_ui
+    except ImportError:
+        pass
+    else:
+        setup_ui(app)
+
+    async def lifecycle(app: web.Application):  # noqa: ANN202
+        engine = await prepare_database(settings)
+        events = EventBus()
+        stages, rules, policy = build_stages(settings)
+        supervisor: Supervisor
+        dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url)
+        pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
+                            send_webhook=_webhook_sender)
+        supervisor = Supervisor(pipeline, engine)
+        app[CTX] = AppContext(settings, engine, events, pipeline, supervisor, dispatcher, rules, policy,
+                              {c.name for c in settings.connectors})
+        await pipeline.start()
+        await dispatcher.start()
+        for entry in settings.connectors:
+            await supervisor.add(entry.name, entry.config)
+        async with engine.connect() as conn:
+            saved = (await conn.execute(select(connector_configs))).all()
+        for row in saved:
+            if row.name in app[CTX].config_connectors:
+                continue
+            try:
+                await supervisor.add(row.name, parse_connector(row.name, row.config, "database"))
+            except ConfigError as e:
+                log.error("stored connector %s is not valid any more: %s", row.name, e)
+        yield
+        await supervisor.stop_all()
+        await pipeline.stop()
+        await dispatcher.stop()
+        await engine.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,314 @@
+"""The outbox dispatcher: sends queued replies through their connector and records the outcome.
+
+A row is claimed (queued → sending) before the provider is called and marked after, so a reply goes out at most
+once; a row found in `sending` at start-up was interrupted mid-call and is failed, not resent, because the provider
+may already have delivered it. Each connector has its own sender task: a slow mail server never delays chat.
+A private message the platform refuses waits (`waiting`) while the public thread gets a link to a private channel;
+when the customer opens it, the pipeline requeues the message and it goes by that channel.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from connectors.base import (
+    AuthError,
+    Connector,
+    ConnectorError,
+    NotSupported,
+    PermanentError,
+    PrivateChannelRefused,
+    RecipientUnreachable,
+    TransientError,
+)
+from inbox.domain import (
+    Channel,
+    ContactIdentity,
+    DeliveryStatus,
+    Direction,
+    IdentityKind,
+    MessageRef,
+    OutboundMessage,
+    SendResult,
+    Visibility,
+    format_ticket,
+    utcnow,
+)
+from inbox.events import Event, EventBus
+from inbox.replies import choose_target, enqueue_reply, new_private_link_token
+from inbox.store.ops import upsert
+from inbox.store.schema import contact_identities, contacts, conversations, messages, outbox, thread_links
+from inbox.texts import private_link_notice
+from inbox.views import message_view
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+INTERRUPTED = "delivery interrupted by a restart; not resent to avoid a duplicate: check the channel and resend if needed"
+
+
+def backoff(attempts: int) -> float:
+    return min(2.0 ** attempts, 300.0)
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        events: EventBus,
+        connector: Callable[[str], Connector | None],
+        public_url: str,
+    ) -> None:
+        self.engine = engine
+        self.events = events
+        self.connector = connector
+        self.public_url = public_url.rstrip("/")
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._senders: dict[str, asyncio.Task[None]] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        async with self.engine.begin() as conn:
+            interrupted = (await conn.execute(
+                select(outbox.c.id, outbox.c.message_id).where(outbox.c.state == "sending"))).all()
+            for row in interrupted:
+                await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED)
+        self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._senders.values()) if t is not None]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._senders.clear()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                due = await self._due_connectors()
+            except Exception:  # the database may be briefly unavailable; try again shortly
+                log.exception("outbox poll failed")
+                due = set()
+            for name in due:
+                if name not in self._senders or self._senders[name].done():
+                    self._senders[name] = asyncio.create_task(self._drain(name), name=f"outbox:{name}")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _due_connectors(self) -> set[str]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(outbox.c.connector).where(
+                    and_(outbox.c.state == "queued", outbox.c.next_attempt_at <= utcnow())
+                ).distinct()
+            )
+            return {r[0] for r in rows}
+
+    async def _drain(self, connector_name: str) -> None:
+        while True:
+            async with self.engine.begin() as conn:
+                row = (await conn.execute(
+                    select(outbox).where(and_(
+                        outbox.c.connector == connector_name, outbox.c.state == "queued",
+                        outbox.c.next_attempt_at <= utcnow(),
+                    )).order_by(outbox.c.id).limit(1)
+                )).first()
+                if row is None:
+                    return
+                claimed = await conn.execute(
+                    update(outbox).where(and_(outbox.c.id == row.id, outbox.c.state == "queued"))
+                    .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=utcnow())
+                )
+                if claimed.rowcount != 1:
+                    continue
+            try:
+                await self._deliver(row)
+            except Exception:
+                log.exception("outbox row %s: unexpected failure", row.id)
+                async with self.engine.begin() as conn:
+                    await self._retry(conn, row, "internal error; will retry", None)
+
+    async def _deliver(self, row) -> None:  # noqa: ANN001 - an outbox Row
+        connector = self.connector(row.connector)
+        if connector is None:
+            async with self.engine.begin() as conn:
+                await self._retry(conn, row, f"connector {row.connector} is not running", 30.0)
+            return
+        if row.kind == "hide":
+            await self._hide(row, connector)
+            return
+        async with self.engine.begin() as conn:
+            out = await self._build(conn, row)
+            if out is None:
+                return
+            connector = self.connector(out.connector)
+            if connector is None:  # the private channel found is on a connector that is down
+                await self._retry(conn, row, f"connector {out.connector} is not running", 30.0)
+                return
+            out = replace(out, channel=Channel(connector.type_name))
+        try:
+            result = await connector.send(out)
+        except PrivateChannelRefused as e:
+            await self._refused(row, str(e))
+        except RecipientUnreachable as e:
+            async with self.engine.begin() as conn:
+                await conn.execute(update(contacts).where(contacts.c.id == (
+                    select(conversations.c.contact_id).where(conversations.c.id == row.conversation_id)
+                    .scalar_subquery())).values(unreachable=True))
+                await self._finish(conn, row.id, row.message_id, "failed", f"recipient unreachable: {e}")
+        except PermanentError as e:
+            async with self.engine.begin() as conn:
+                await self._finish(conn, row.id, row.message_id, "failed", str(e))
+        except TransientError as e:
+            async with self.engine.begin() as conn:
+                await self._retry(conn, row, str(e), e.retry_after)
+        except AuthError as e:
+            async with self.engine.begin() as conn:
+                await self._retry(conn, row, f"credentials refused: {e}", 60.0)
+        except ConnectorError as e:
+            async with self.engine.begin() as conn:
+                await self._retry(conn, row, str(e), None)
+        else:
+            await self._sent(row, out, result)
+
+    async def _build(self, conn: AsyncConnection, row) -> OutboundMessage | None:  # noqa: ANN001
+        msg = (await conn.execute(select(messages).where(messages.c.id == row.message_id))).one()
+        conv = (await conn.execute(select(conversations).where(conversations.c.id == row.conversation_id))).one()
+        connector_name, thread_key, visibility = msg.connector, msg.thread_key, Visibility(msg.visibility)
+        if thread_key is None:
+            # The private path of a public thread: a private channel the customer opened since wins.
+            target = await choose_target(conn, conv.id, Visibility.PRIVATE)
+            if target.thread_key is not None:
+                connector_name, thread_key = target.connector, target.thread_key
+                await conn.execute(update(messages).where(messages.c.id == msg.id)
+                                   .values(connector=connector_name, thread_key=thread_key))
+                await conn.execute(update(outbox).where(outbox.c.id == row.id).values(connector=connector_name))
+        recipient = await _recipient(conn, conv.id, connector_name)
+        if recipient is None:
+            await self._finish(conn, row.id, row.message_id, "failed", "no customer identity to write to")
+            return None
+        earlier = (await conn.execute(
+            select(messages.c.provider_id, messages.c.direction, messages.c.subject).where(and_(
+                messages.c.conversation_id == conv.id, messages.c.connector == connector_name,
+                messages.c.provider_id.is_not(None),
+            )).order_by(messages.c.id)
+        )).all()
+        inbound = [r for r in earlier if r.direction == Direction.INBOUND.value]
+        subject = next((r.subject for r in earlier if r.subject), None)
+        return OutboundMessage(
+            idempotency_key=row.idempotency_key, connector=connector_name, channel=Channel(conv.channel),
+            thread_key=thread_key or conv.thread_key, visibility=visibility, recipient=recipient, text=msg.text,
+            ticket=format_ticket(conv.id), subject=subject,
+            in_reply_to=inbound[-1].provider_id if inbound else None,
+            references=tuple(r.provider_id for r in earlier[-100:]), message_id=msg.id,
+        )
+
+    async def _sent(self, row, out: OutboundMessage, result: SendResult) -> None:  # noqa: ANN001
+        async with self.engine.begin() as conn:
+            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
+                status=DeliveryStatus.SENT.value, provider_id=result.provider_id, sent_at=result.sent_at, error=None))
+            await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                state="sent", last_error=None, updated_at=utcnow()))
+            await upsert(conn, thread_links, [
+                {"connector": out.connector, "thread_key": pid, "conversation_id": row.conversation_id}
+                for pid in (result.provider_id, *result.extra_provider_ids)
+            ], ["connector", "thread_key"], ["conversation_id"])
+            if row.notice and out.visibility == Visibility.PRIVATE:
+                await enqueue_reply(conn, row.conversation_id, row.notice, Visibility.PUBLIC, utcnow(),
+                                    reason="guard:public_notice")
+                self.wake()
+            await self._publish_message(conn, row.message_id)
+
+    async def _refused(self, row, reason: str) -> None:  # noqa: ANN001
+        async with self.engine.begin() as conn:
+            if not row.private_link_fallback:
+                await self._finish(conn, row.id, row.message_id, "failed", f"private channel refused: {reason}")
+                return
+            token = await new_private_link_token(conn, row.conversation_id, utcnow())
+            connector = self.connector(row.connector)
+            link = (connector.private_link(token) if connector else None) or f"{self.public_url}/chat/demo?link={token}"
+            conv = (await conn.execute(select(conversations.c.language).where(
+                conversations.c.id == row.conversation_id))).one()
+            notice = private_link_notice(link, format_ticket(row.conversation_id), conv.language)
+            await enqueue_reply(conn, row.conversation_id, notice, Visibility.PUBLIC, utcnow(),
+                                reason="guard:private_link")
+            await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                state="waiting", last_error=f"private channel refused ({reason}); a private link was posted",
+                updated_at=utcnow()))
+            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
+                error="waiting for the customer to open the private link"))
+            await self._publish_message(conn, row.message_id)
+        self.wake()
+
+    async def _hide(self, row, connector: Connector) -> None:  # noqa: ANN001
+        ref = MessageRef(row.connector, row.target_provider_id, "")
+        try:
+            await connector.hide_public(ref)
+            state, error = "sent", None
+        except NotSupported as e:
+            state, error = "failed", str(e)
+        except TransientError as e:
+            async with self.engine.begin() as conn:
+                await self._retry(conn, row, str(e), e.retry_after)
+            return
+        except ConnectorError as e:
+            state, error = "failed", str(e)
+        async with self.engine.begin() as conn:
+            await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                state=state, last_error=error, updated_at=utcnow()))
+
+    async def _retry(self, conn: AsyncConnection, row, error: str, retry_after: float | None) -> None:  # noqa: ANN001
+        attempts = row.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self._finish(conn, row.id, row.message_id, "failed", f"gave up after {attempts} attempts: {error}")
+            return
+        delay = retry_after if retry_after is not None else backoff(attempts)
+        await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+            state="queued", next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=error,
+            updated_at=utcnow()))
+        if row.message_id is not None:
+            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
+                error=f"retrying: {error}"))
+            await self._publish_message(conn, row.message_id)
+
+    async def _finish(self, conn: AsyncConnection, outbox_id: int, message_id: int | None, state: str, error: str | None) -> None:
+        await conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
+            state=state, last_error=error, updated_at=utcnow()))
+        if message_id is not None:
+            await conn.execute(update(messages).where(messages.c.id == message_id).values(
+                status=DeliveryStatus.FAILED.value if state == "failed" else DeliveryStatus.SENT.value, error=error))
+            await self._publish_message(conn, message_id)
+
+    async def _publish_message(self, conn: AsyncConnection, message_id: int) -> None:
+        r = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
+        team = (await conn.execute(select(conversations.c.team_id).where(
+            conversations.c.id == r.conversation_id))).scalar_one()
+        self.events.publish(Event("message.updated", r.conversation_id, team,
+                                  {"type": "message.updated", "conversation_id": r.conversation_id,
+                                   "message": message_view(r)}))
+
+
+async def _recipient(conn: AsyncConnection, conversation_id: int, connector_name: str) -> ContactIdentity | None:
+    """Who the customer is on this connector: the sender of its latest inbound message in the conversation."""
+    for condition in (messages.c.connector == connector_name, True):
+        row = (await conn.execute(
+            select(contact_identities).join(messages, messages.c.sender_identity_id == contact_identities.c.id)
+            .where(and_(messages.c.conversation_id == conversation_id, messages.c.direction == "inbound", condition))
+            .order_by(messages.c.id.desc()).limit(1)
+        )).first()
+        if row is not None:
+            return ContactIdentity(IdentityKind(row.kind), row.value, row.display_name, row.handle)
+    return None
+

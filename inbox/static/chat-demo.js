@@ -1,0 +1,68 @@
+// A customer's side of the in-app chat: visitor token in localStorage, history on connect, acks by client_id,
+// unacked messages resent after a reconnect (the server stores a resent client_id once).
+(() => {
+  const log = document.getElementById("log");
+  const status = document.getElementById("status");
+  const form = document.getElementById("send");
+  const input = document.getElementById("text");
+  const params = new URLSearchParams(location.search);
+  const link = params.get("link");
+  const pending = new Map(); // client_id -> text
+  let ws = null;
+  let retry = 500;
+
+  function item(text, who, id) {
+    const li = document.createElement("li");
+    li.className = who;
+    li.textContent = text;
+    if (id) li.dataset.id = id;
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+    return li;
+  }
+
+  function connect() {
+    const q = new URLSearchParams();
+    const token = localStorage.getItem("inbox.visitor_token");
+    if (token) q.set("visitor_token", token);
+    if (link) q.set("link", link);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${scheme}://${location.host}/chat/v1/ws?${q}`);
+    ws.onopen = () => { status.textContent = "online · 在线"; retry = 500; };
+    ws.onclose = () => {
+      status.textContent = "reconnecting… · 重新连接中";
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+    ws.onmessage = (ev) => {
+      const frame = JSON.parse(ev.data);
+      if (frame.type === "visitor") localStorage.setItem("inbox.visitor_token", frame.visitor_token);
+      else if (frame.type === "history") {
+        log.replaceChildren();
+        for (const m of frame.messages) item(m.text, m.from, m.id);
+        for (const [cid, text] of pending) {
+          item(text, "customer pending").dataset.clientId = cid;
+          ws.send(JSON.stringify({ type: "message", text, client_id: cid }));
+        }
+      } else if (frame.type === "ack") {
+        pending.delete(frame.client_id);
+        const li = log.querySelector(`[data-client-id="${frame.client_id}"]`);
+        if (li) { li.classList.remove("pending"); li.dataset.id = frame.id; }
+      } else if (frame.type === "message") {
+        if (!log.querySelector(`[data-id="${frame.id}"]`)) item(frame.text, frame.from, frame.id);
+      } else if (frame.type === "error") item(frame.error, "error");
+    };
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    const cid = crypto.randomUUID();
+    pending.set(cid, text);
+    item(text, "customer pending").dataset.clientId = cid;
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "message", text, client_id: cid }));
+    input.value = "";
+  });
+  connect();
+})();

@@ -1,0 +1,227 @@
+"""Runs every enabled connector: start, receive loop, backoff on failure, health for /healthz.
+
+One failing connector backs off (or stops at `auth_failed`) while the others keep running. Error texts shown in
+health pass through a redactor that removes every secret value of that connector's config, whatever the
+connector itself put in its message.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, SecretStr
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connectors.base import AuthError, Connector, ConnectorConfig, TransientError
+from connectors.registry import connector_class
+from inbox.domain import InboundMessage, utcnow
+from inbox.pipeline.core import Pipeline
+from inbox.store.schema import connector_state, messages, thread_links
+from inbox.views import iso
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0
+
+
+@dataclass
+class Health:
+    state: str = "stopped"  # starting | running | backoff | auth_failed | stopped
+    last_error: str | None = None
+    last_sync: datetime | None = None
+    next_retry_at: datetime | None = None
+    next_allowed_at: datetime | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "state": self.state, "last_error": self.last_error, "last_sync": iso(self.last_sync),
+            "next_retry_at": iso(self.next_retry_at), "next_allowed_at": iso(self.next_allowed_at),
+        }
+
+
+def secret_values(config: ConnectorConfig) -> list[str]:
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, SecretStr):
+            if value.get_secret_value():
+                found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+
+    walk(config)
+    return found
+
+
+class PipelineHost:
+    """The ConnectorHost a connector gets: deliveries go through the pipeline, cursors into connector_state."""
+
+    def __init__(self, name: str, pipeline: Pipeline, engine: AsyncEngine, health: Health, redact) -> None:  # noqa: ANN001
+        self.name = name
+        self.pipeline = pipeline
+        self.engine = engine
+        self.health = health
+        self._redact = redact
+
+    async def deliver(self, batch: Sequence[InboundMessage], checkpoint: dict[str, str] | None = None) -> list[int | None]:
+        ids = await self.pipeline.ingest(batch, (self.name, checkpoint) if checkpoint else None)
+        self.health.last_sync = utcnow()
+        return ids
+
+    async def load_checkpoint(self) -> dict[str, str]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(connector_state.c.key, connector_state.c.value).where(connector_state.c.connector == self.name)
+            )
+            return {k: v for k, v in rows}
+
+    async def save_checkpoint(self, checkpoint: dict[str, str]) -> None:
+        await self.pipeline.ingest([], (self.name, checkpoint))
+
+    def mark_synced(self, next_allowed_at: datetime | None = None) -> None:
+        self.health.last_sync = utcnow()
+        self.health.next_allowed_at = next_allowed_at
+
+    def report_problem(self, message: str) -> None:
+        self.health.last_error = self._redact(message)
+        log.warning("connector %s: %s", self.name, self.health.last_error)
+
+    async def history(self, thread_key: str, limit: int = 50):  # noqa: ANN201 - rows satisfy HistoryItem
+        async with self.engine.connect() as conn:
+            cid = (await conn.execute(select(thread_links.c.conversation_id).where(and_(
+                thread_links.c.connector == self.name, thread_links.c.thread_key == thread_key)))).scalar()
+            if cid is None:
+                return []
+            rows = (await conn.execute(
+                select(messages.c.id, messages.c.text, messages.c.direction, messages.c.created_at,
+                       messages.c.provider_id, messages.c.status)
+                .where(and_(messages.c.conversation_id == cid, messages.c.visibility == "private",
+                            messages.c.connector == self.name,
+                            or_(messages.c.direction == "inbound", messages.c.status == "sent")))
+                .order_by(messages.c.id.desc()).limit(limit)
+            )).all()
+            return list(reversed(rows))
+
+
+@dataclass
+class Runtime:
+    name: str
+    config: ConnectorConfig
+    connector: Connector
+    health: Health
+    task: asyncio.Task[None] | None = None
+    secrets: list[str] = field(default_factory=list)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Supervisor:
+    def __init__(self, pipeline: Pipeline, engine: AsyncEngine) -> None:
+        self.pipeline = pipeline
+        self.engine = engine
+        self.runtimes: dict[str, Runtime] = {}
+
+    def redactor(self, secrets: list[str]):  # noqa: ANN201
+        def redact(text: str) -> str:
+            for s in secrets:
+                if len(s) >= 4:
+                    text = text.replace(s, "***")
+            return text
+
+        return redact
+
+    async def add(self, name: str, config: ConnectorConfig) -> Runtime:
+        if name in self.runtimes:
+            await self.remove(name)
+        secrets = secret_values(config)
+        health = Health()
+        host = PipelineHost(name, self.pipeline, self.engine, health, self.redactor(secrets))
+        connector = connector_class(config.type)(name, config, host)
+        rt = Runtime(name, config, connector, health, secrets=secrets)
+        self.runtimes[name] = rt
+        if config.enabled:
+            rt.task = asyncio.create_task(self._supervise(rt), name=f"connector:{name}")
+        return rt
+
+    async def remove(self, name: str) -> None:
+        rt = self.runtimes.pop(name, None)
+        if rt is None:
+            return
+        await self._stop(rt)
+
+    async def stop_all(self) -> None:
+        await asyncio.gather(*(self._stop(rt) for rt in self.runtimes.values()))
+
+    def get(self, name: str) -> Connector | None:
+        rt = self.runtimes.get(name)
+        return rt.connector if rt is not None and rt.health.state == "running" else None
+
+    async def wait_running(self, name: str | None, type_name: str, timeout: float = 10.0) -> Connector | None:
+        """For requests routed to a connector (chat socket, webhook) that arrive while it is still starting."""
+        rt = self.runtimes.get(name) if name else next(
+            (r for r in self.runtimes.values() if r.config.type == type_name and r.config.enabled), None)
+        if rt is None or rt.config.type != type_name:
+            return None
+        if rt.health.state == "starting":
+            try:
+                await asyncio.wait_for(rt.started.wait(), timeout)
+            except asyncio.TimeoutError:
+                return None
+        return rt.connector if rt.health.state == "running" else None
+
+    def first_of_type(self, type_name: str) -> Connector | None:
+        for rt in self.runtimes.values():
+            if rt.config.type == type_name and rt.health.state == "running":
+                return rt.connector
+        return None
+
+    def health(self) -> dict[str, dict[str, object]]:
+        return {name: rt.health.as_json() for name, rt in self.runtimes.items()}
+
+    async def _stop(self, rt: Runtime) -> None:
+        if rt.task is not None:
+            rt.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await rt.task
+            rt.task = None
+        with contextlib.suppress(Exception):
+            await rt.connector.stop()
+        rt.health.state = "stopped"
+
+    async def _supervise(self, rt: Runtime) -> None:
+        redact = self.redactor(rt.secrets)
+        failures = 0
+        while True:
+            rt.health.state = "starting"
+            try:
+                await rt.connector.start()
+                rt.health.state = "running"
+                rt.health.next_retry_at = None
+                rt.started.set()
+                failures = 0
+                await rt.connector.run()
+                await asyncio.Event().wait()  # a push-only connector stays up until stopped
+            except asyncio.CancelledError:
+                raise
+            except AuthError as e:
+                rt.health.state = "auth_failed"
+                rt.health.last_error = redact(str(e)) or "credentials refused"
+                log.error("connector %s: credentials refused: %s", rt.name, rt.health.last_error)
+                with contextlib.suppress(Exception):
+                    await rt.connector.stop()
+                return  # nothing to retry until an admin changes the config
+            except Exception as e:  # noqa: BLE001 - any failure: back off and start again
+                failures += 1
+                retry_after = e.retry_after if isinstance(e, TransientError) else None
+                delay = retry_after if retry_after is not None else min(2.0 ** failures, MAX_BACKOFF)
+                rt.health.state = "backoff"
+                rt.health.last_error = redact(f"{type(e).__name__}: {e}")
+                rt.health.next_retry_at = utcnow() + timedelta(seconds=delay)
+                log.warning("connector %s failed (%s); retrying in %.0fs", rt.name, rt.health.last_error, delay)
+                with contextlib.suppress(Exception):
+                    await rt.connector.stop()
+                await asyncio.sleep(delay)
