@@ -1,6 +1,8 @@
 """`type: twitter` config: credentials, where the API lives, how often to poll and the rate windows to respect."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from connectors.base import ConnectorConfig
@@ -18,7 +20,7 @@ class RateWindow(BaseModel):
 
 
 class TwitterConfig(ConnectorConfig):
-    type: str = "twitter"
+    type: Literal["twitter"] = "twitter"
     api_base: str = DEFAULT_API_BASE
     consumer_key: SecretStr
     consumer_secret: SecretStr

@@ -174,7 +174,7 @@ def _reply_target(message: OutboundMessage) -> str | None:
 
 def _dm_error(exc: XHttpError) -> Exception:
     general = exc.to_connector_error("X send DM")
-    if isinstance(general, AuthError) or exc.status != 403 and exc.status != 404:
+    if isinstance(general, AuthError) or exc.status not in (403, 404):
         return general
     if exc.status == 404:
         return RecipientUnreachable(f"X send DM: no such user or conversation: {exc.problem.describe()}")
