@@ -269,3 +269,15 @@ blobs = Table(
     Column("size", BigInteger, nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("shortcut", String(50), nullable=False, unique=True),  # typed as /shortcut in the reply box
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("language", String(10)),
+    Column("created_by", _Id, ForeignKey("agents.id")),
+    _ts("created_at", nullable=False),
+)

@@ -83,6 +83,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_api_tokens_agent_id_agents')),
     sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_api_tokens'))
     )
+    op.create_table('canned_replies',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shortcut', sa.String(length=50), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=10), nullable=True),
+    sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['agents.id'], name=op.f('fk_canned_replies_created_by_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canned_replies')),
+    sa.UniqueConstraint('shortcut', name=op.f('uq_canned_replies_shortcut'))
+    )
     op.create_table('conversations',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('connector', sa.String(length=64), nullable=False),
@@ -258,6 +270,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_conversations_contact')
 
     op.drop_table('conversations')
+    op.drop_table('canned_replies')
     op.drop_table('api_tokens')
     with op.batch_alter_table('contact_identities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_identities_contact_id'))
