@@ -99,7 +99,7 @@ class ConnectorHost(Protocol):
         """A recoverable problem worth showing in health (`last_error`) while the connector keeps running."""
         ...
 
-    async def history(self, thread_key: str, limit: int = 50) -> list[HistoryItem]:
+    async def history(self, thread_key: str, limit: int = 50) -> Sequence[HistoryItem]:
         """The conversation's visible messages for this thread key, oldest first (in-app chat shows it)."""
         ...
 

@@ -140,6 +140,9 @@ class SendResult:
     provider_id: str  # the id the provider gave the sent message (first part when split)
     sent_at: datetime
     extra_provider_ids: tuple[str, ...] = ()  # further parts of a split message
+    # Thread keys this send opened (an X DM started from a public thread): linked to the conversation, so the
+    # customer's answer there joins the same ticket.
+    thread_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,7 +223,7 @@ class OutboxDispatcher:
                 state="sent", last_error=None, updated_at=utcnow()))
             await upsert(conn, thread_links, [
                 {"connector": out.connector, "thread_key": pid, "conversation_id": row.conversation_id}
-                for pid in (result.provider_id, *result.extra_provider_ids)
+                for pid in (result.provider_id, *result.extra_provider_ids, *result.thread_keys)
             ], ["connector", "thread_key"], ["conversation_id"])
             if row.notice and out.visibility == Visibility.PRIVATE:
                 await enqueue_reply(conn, row.conversation_id, row.notice, Visibility.PUBLIC, utcnow(),
