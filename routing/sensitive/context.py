@@ -11,7 +11,7 @@ import re
 SEED_KEYWORDS = (
     "seed", "mnemonic", "recovery phrase", "recovery word", "recovery key", "secret phrase", "secret recovery",
     "backup phrase", "backup word", "12 words", "24 words", "12-word", "24-word", "wallet words",
-    "助记", "助記", "种子", "種子", "恢复短语", "恢復短語", "恢复词", "恢復詞", "备份词", "備份詞", "私钥", "私鑰",
+    "助记", "助記", "种子", "種子", "恢复短语", "恢復短語", "恢复词", "恢復詞", "备份词", "備份詞",
 )  # fmt: skip
 
 
@@ -28,6 +28,7 @@ TX_CONTEXT = re.compile(
     r"交易|哈希|转账|轉賬|轉帳|充值|提现|提現|提币|提幣|记录|記錄|订单|訂單"
 )
 CARD_CONTEXT = re.compile(r"card|visa|master|amex|unionpay|卡号|卡號|银行卡|銀行卡|信用卡|储蓄卡|借记卡|银联|銀聯")
+ID_CONTEXT = re.compile(r"身份证|身份證|(?<![a-z])id(?![a-z])|identity|证件|證件|实名|實名|kyc")
 NOT_CARD_CONTEXT = re.compile(
     r"order|invoice|(?<![a-z])ref(?:erence)?(?![a-z])|tracking|ticket|serial|(?<![a-z])uid|user ?id|member|"
     r"订单|訂單|单号|單號|流水|编号|編號|工单|工單|会员|會員"

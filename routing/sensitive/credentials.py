@@ -28,14 +28,18 @@ _OTP_ZH = re.compile(
     r"(?:短信验证码|短信驗證碼|谷歌验证码|谷歌驗證碼|邮箱验证码|郵箱驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|"
     r"动态密码|動態密碼|短信码|簡訊碼|安全码|安全碼|一次性密码|一次性密碼|otp)(?:是|为|為|:|：|=|\s){0,3}"
 )
-_OTP_VALUE = re.compile(r"[0-9](?:[ \-]?[0-9]){3,7}(?![0-9A-Za-z])")
+# Not followed by a unit: "验证码2024年…" is a date, "code 100 usdt" an amount.
+_OTP_VALUE = re.compile(
+    r"[0-9](?:[ \-]?[0-9]){3,7}(?![0-9A-Za-z])(?![.,][0-9])(?!\s*(?:[年月日号號元块塊个個次天岁歲%]|usdt|btc|eth))",
+    re.IGNORECASE,
+)
 _OTP_BEFORE_KEYWORD = re.compile(
     r"(?<![0-9A-Za-z])([0-9]{4,8})(?:\s|是|为|為|就是|我的){0,3}(?:短信验证码|验证码|驗證碼|动态码|動態碼)"
 )
 _NOT_OTP_BEFORE = re.compile(
-    r"error|err|status|http|promo|coupon|invite|invitation|referral|zip|postal|country|area|tracking|order|"
+    r"(?<![a-z])(?:error|err|status|http|promo|coupon|invite|invitation|referral|zip|postal|country|area|tracking|order|"
     r"reference|discount|gift|voucher|product|fault|reason|exit|bank|swift|branch|qr|bar|source|region|"
-    r"错误|錯誤|邀请|邀請|推荐|推薦|优惠|優惠|邮编|郵編|区号|區號|订单|訂單|商品|礼品|禮品"
+    r"错误|錯誤|邀请|邀請|推荐|推薦|优惠|優惠|邮编|郵編|区号|區號|订单|訂單|商品|礼品|禮品)[\s:：-]*$"
 )
 
 # Words that follow "password is" in complaints rather than in disclosures.
@@ -52,8 +56,9 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
     for pattern in (_OTP_ZH, _OTP_EN):
         for match in pattern.finditer(lower):
-            if _NOT_OTP_BEFORE.search(lower, max(0, match.start() - 16), match.start() + 1):
-                continue
+            bare_code = lower.startswith("code", match.start())
+            if bare_code and _NOT_OTP_BEFORE.search(lower, max(0, match.start() - 16), match.start()):
+                continue  # "error code 4031", "invite code 123456"
             value = _OTP_VALUE.match(text, match.end())
             if value is not None:
                 found.append(("otp", value.start(), value.end()))

@@ -57,7 +57,7 @@ class SensitiveDetector:
             candidates.extend(find_credentials(body, lower))
         if not candidates:
             return []
-        chosen = _resolve(candidates)
+        chosen = _resolve(_drop_cards_inside_ibans(candidates))
         findings = []
         for kind, start, end in chosen:
             original_start, original_end = normalized.span_to_original(start, end)
@@ -74,6 +74,18 @@ def _resolve(candidates: list[tuple[str, int, int]]) -> list[tuple[str, int, int
             chosen.append(candidate)
     chosen.sort(key=lambda item: item[1])
     return chosen
+
+
+def _drop_cards_inside_ibans(candidates: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """A grouped IBAN holds 16 digits that can pass Luhn; the IBAN's own mod-97 check is the stronger evidence."""
+    ibans = [(start, end) for kind, start, end in candidates if kind == "iban"]
+    if not ibans:
+        return candidates
+    return [
+        item
+        for item in candidates
+        if not (item[0] == "card_number" and any(low <= item[1] and item[2] <= high for low, high in ibans))
+    ]
 
 
 def _lower_same_length(text: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import phonenumbers
 
 from routing.sensitive.checksums import cn_id_ok, iban_ok, luhn_ok
-from routing.sensitive.context import CARD_CONTEXT, NOT_CARD_CONTEXT, PHONE_CONTEXT, appears_near
+from routing.sensitive.context import CARD_CONTEXT, ID_CONTEXT, NOT_CARD_CONTEXT, PHONE_CONTEXT, appears_near, nearest_before
 
 Candidate = tuple[str, int, int]
 
@@ -78,7 +78,7 @@ def _groups_ok(candidate: str) -> bool:
 def find_cards_and_ids(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _CN_ID.finditer(text):
-        if cn_id_ok(match.group()) and not appears_near(CARD_CONTEXT, lower, match.start(), match.start(), 16, 0):
+        if cn_id_ok(match.group()) and not _card_rather_than_id(match.group(), lower, match.start()):
             found.append(("cn_id", match.start(), match.end()))
     taken = {(start, end) for _, start, end in found}
     for match in _CARD.finditer(text):
@@ -89,12 +89,20 @@ def find_cards_and_ids(text: str, lower: str) -> list[Candidate]:
         if not (_card_issuer_ok(digits) and luhn_ok(digits)):
             continue
         start = match.start()
-        if not appears_near(CARD_CONTEXT, lower, start, start, _CONTEXT_BEFORE, 0) and appears_near(
-            NOT_CARD_CONTEXT, lower, start, start, _CONTEXT_BEFORE, 0
-        ):
+        card_words = nearest_before(CARD_CONTEXT, lower, start, _CONTEXT_BEFORE)
+        other_words = nearest_before(NOT_CARD_CONTEXT, lower, start, _CONTEXT_BEFORE)
+        if other_words is not None and (card_words is None or other_words < card_words):
             continue  # an order or reference number that happens to pass Luhn
         found.append(("card_number", start, match.end()))
     return found
+
+
+def _card_rather_than_id(number: str, lower: str, start: int) -> bool:
+    """An 18-digit UnionPay number can pass the ID checks too; the words before it decide."""
+    if not (number.isdigit() and _card_issuer_ok(number) and luhn_ok(number)):
+        return False
+    near_card = appears_near(CARD_CONTEXT, lower, start, start, _CONTEXT_BEFORE, 0)
+    return near_card and not appears_near(ID_CONTEXT, lower, start, start, _CONTEXT_BEFORE, 0)
 
 
 def find_ibans(text: str) -> list[Candidate]:

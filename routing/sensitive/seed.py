@@ -20,7 +20,6 @@ from routing.sensitive.context import SEED_KEYWORDS, has_any
 
 VALID_LENGTHS = (24, 21, 18, 15, 12)
 _MIN_WORDS = 12
-_MAX_RUN_FOR_CONTEXT_MATCH = 30  # a longer run of wordlist words with context is prose, not a phrase
 _GLUED_MIN_MEAN_RANK = 600  # random draws from 2048 average ~1024; prose averages a few hundred
 
 
@@ -85,8 +84,13 @@ class _Token:
     start: int
     end: int
     index: int | None  # wordlist index; None for a tolerated typo
-    strong_before: bool  # strong punctuation between this token and the previous one
+    strong_before: bool  # strong punctuation between this token and the previous one: a phrase never spans it
     glued_before: bool  # no separator at all before this token (Chinese written solid)
+    gap: str = ""  # the separator before this token, digits folded ("\n#. "), to spot where a list starts or ends
+    title: bool = False  # capitalised (a sentence starting after a lower-case list)
+
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def find_seed_phrases(text: str, lower: str | None = None) -> list[tuple[int, int]]:
@@ -108,20 +112,27 @@ def find_seed_phrases(text: str, lower: str | None = None) -> list[tuple[int, in
 
 def _has_english_streak(text: str, context: bool) -> bool:
     """Cheap pre-check: twelve wordlist words in a row (one stranger tolerated when there is context)."""
-    streak = 0
-    strangers = 0
+    listed = 0  # wordlist words in a row
+    tolerant = 0  # the same, letting one stranger (a typo) through
     for word in _ENGLISH_TOKEN.findall(text.lower()):
         if word in _ENGLISH:
-            streak += 1
-        elif context and strangers == 0:
-            strangers = 1
-            streak += 1
+            listed += 1
+            tolerant += 1
         else:
-            streak = 0
-            strangers = 0
-        if streak >= _MIN_WORDS:
+            tolerant = listed + 1 if context else 0
+            listed = 0
+        if listed >= _MIN_WORDS or tolerant >= _MIN_WORDS:
             return True
     return False
+
+
+def _embedded(text: str, start: int, end: int) -> bool:
+    """Part of an address, domain or identifier ("example.com", "user_name"), not a word on its own."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before in "@_/\\" or after in "@_/\\":
+        return True
+    return (after == "." and text[end + 1 : end + 2].isalpha()) or (before == "." and text[start - 2 : start - 1].isalpha())
 
 
 def _gap_kind(text: str, start: int, end: int) -> tuple[bool, bool]:
@@ -137,8 +148,8 @@ def _english_spans(text: str, context: bool) -> list[tuple[int, int]]:
     previous_end = -1
     for match in _ENGLISH_TOKEN.finditer(text):
         word = match.group().lower()
-        index = _ENGLISH.get(word)
-        if index is None and not (context and _is_english_typo(word)):
+        index = None if _embedded(text, match.start(), match.end()) else _ENGLISH.get(word)
+        if index is None and not (context and _is_english_typo(word) and not _embedded(text, match.start(), match.end())):
             spans.extend(_spans_in_run(run, context))
             run = []
             continue
@@ -148,7 +159,8 @@ def _english_spans(text: str, context: bool) -> list[tuple[int, int]]:
             if not acceptable:
                 spans.extend(_spans_in_run(run, context))
                 run = []
-        run.append(_Token(match.start(), match.end(), index, strong, False))
+        gap = _DIGITS.sub("#", text[previous_end : match.start()]) if run else ""
+        run.append(_Token(match.start(), match.end(), index, strong, False, gap, not match.group().islower()))
         previous_end = match.end()
     spans.extend(_spans_in_run(run, context))
     return spans
@@ -156,8 +168,9 @@ def _english_spans(text: str, context: bool) -> list[tuple[int, int]]:
 
 def _chinese_spans(text: str, start: int, end: int, context: bool) -> list[tuple[int, int]]:
     segments = [(match.start(), match.end()) for match in _CJK_SEGMENT.finditer(text, start, end)]
-    if (end - start) >= 5 * len(segments):
-        return _glued_chinese_spans(text, segments, context)
+    if sum(high - low == 1 for low, high in segments) < _MIN_WORDS - 2:
+        return _glued_chinese_spans(text, segments, context)  # too few spaced-out characters for a list
+    spans: list[tuple[int, int]] = []
     run: list[_Token] = []
     previous_end = -1
     for position in range(start, end):
@@ -165,10 +178,17 @@ def _chinese_spans(text: str, start: int, end: int, context: bool) -> list[tuple
         if index is None:
             continue
         glued = bool(run) and previous_end == position
+        if len(run) >= 2 and glued != run[-1].glued_before:
+            # Solid text next to a spaced-out list (or the reverse) is a different thing: "...12. 耳请帮我恢复".
+            spans.extend(_spans_in_run(run, context))
+            run = [_Token(run[-1].start, run[-1].end, run[-1].index, False, False)]
+            previous_end = run[-1].end
         strong = bool(run) and not glued and _STRONG_GAP.search(text, previous_end, position) is not None
-        run.append(_Token(position, position + 1, index, strong, glued))
+        gap = _DIGITS.sub("#", text[previous_end:position]) if run else ""
+        run.append(_Token(position, position + 1, index, strong, glued, gap))
         previous_end = position + 1
-    return _spans_in_run(run, context)
+    spans.extend(_spans_in_run(run, context))
+    return spans
 
 
 def _glued_chinese_spans(text: str, segments: list[tuple[int, int]], context: bool) -> list[tuple[int, int]]:
@@ -178,21 +198,54 @@ def _glued_chinese_spans(text: str, segments: list[tuple[int, int]], context: bo
         length = high - low
         if length < _MIN_WORDS or (not context and length not in VALID_LENGTHS):
             continue
-        indices = list(map(_CHINESE.get, text[low:high]))
-        window = _glued_window(indices, context)  # type: ignore[arg-type]  # the segment regex admits list chars only
+        segment = text[low:high]
+        indices = list(map(_CHINESE.get, segment))
+        after_keywords: list[int] | None = None
+        if context:
+            after_keywords = _after_keywords(segment)
+            if _after_keywords(text[max(0, low - 8) : low] + "\0") or low == 0:
+                after_keywords.append(0)  # "助记词：<segment>"
+        window = _glued_window(indices, after_keywords)  # type: ignore[arg-type]  # the segment holds list chars only
         if window is not None:
             spans.append((low + window[0], low + window[1]))
     return spans
 
 
-def _glued_window(indices: list[int], context: bool) -> tuple[int, int] | None:
+_LEAD_IN = "是为為：:"
+
+
+def _after_keywords(segment: str) -> list[int]:
+    """Positions just after a seed-phrase keyword (and a following 是/为/：) inside a solid Chinese segment."""
+    positions = []
+    for keyword in SEED_KEYWORDS:
+        if keyword.isascii():
+            continue
+        found = segment.find(keyword)
+        while found >= 0:
+            position = found + len(keyword)
+            while position < len(segment) and segment[position] in _LEAD_IN:
+                position += 1
+            positions.append(position)
+            found = segment.find(keyword, found + 1)
+    return positions
+
+
+def _glued_window(indices: list[int], after_keywords: list[int] | None) -> tuple[int, int] | None:
+    """Solid Chinese: the whole segment is the phrase, or (with context) a window at the segment's end or right
+    after the keyword ("我的助记词是……")."""
     count = len(indices)
     for length in VALID_LENGTHS:
-        if length > count or (not context and length != count):
+        if length > count or (after_keywords is None and length != count):
             continue
-        starts = range(count - length, -1, -1) if context else (0,)
-        for low in starts:
+        starts = {start for start in after_keywords or () if start + length <= count}
+        if length == count:
+            starts.add(0)
+        for low in sorted(starts, reverse=True):
             window = indices[low : low + length]
+            if length != count and len(set(window)) != length:
+                continue  # a random phrase rarely repeats a character; prose does
+            if any(first == second for first, second in zip(window, window[1:])):
+                continue  # doubled characters (谢谢, 看看) are typical of prose, rare in a random draw
             if sum(window) >= _GLUED_MIN_MEAN_RANK * length and checksum_ok(window):
                 return low, low + length
     return None
@@ -201,43 +254,74 @@ def _glued_window(indices: list[int], context: bool) -> tuple[int, int] | None:
 def _spans_in_run(run: list[_Token], context: bool) -> list[tuple[int, int]]:
     if len(run) < _MIN_WORDS:
         return []
+    strong = [position for position, token in enumerate(run) if token.strong_before and position > 0]
+    if strong:
+        # A phrase never spans a sentence end or a colon: look at each piece on its own.
+        bounds = [0, *strong, len(run)]
+        spans: list[tuple[int, int]] = []
+        for low, high in zip(bounds, bounds[1:]):
+            piece = run[low:high]
+            if piece:
+                piece[0] = _Token(piece[0].start, piece[0].end, piece[0].index, False, False, "", piece[0].title)
+            spans.extend(_spans_in_run(piece, context))
+        return spans
     typos = [position for position, token in enumerate(run) if token.index is None]
     if len(typos) > 1:
         # At most one typo per phrase: split between typos and look at each piece.
-        pieces: list[tuple[int, int]] = []
         bounds = [-1, *typos, len(run)]
+        spans = []
         for k in range(1, len(bounds) - 1):
-            pieces.append((bounds[k - 1] + 1, bounds[k + 1]))
-        spans: list[tuple[int, int]] = []
-        for low, high in pieces:
-            spans.extend(_spans_in_run(run[low:high], context))
-        return _dedupe(spans)
+            spans.extend(_spans_in_run(run[bounds[k - 1] + 1 : bounds[k + 1]], context))
+        return sorted(set(spans))
     glued = sum(token.glued_before for token in run) * 4 > len(run)
-    window = _checksum_window(run, context, glued)
+    if glued:
+        # Solid prose next to a spaced-out list: only an exact phrase-length stretch can be one.
+        solid = _glued_window([token.index for token in run if token.index is not None], None)
+        return [] if solid is None or len(run) not in VALID_LENGTHS else [(run[0].start, run[-1].end)]
+    hints = _list_edges(run)
+    window = _checksum_window(run, context, glued, hints)
     if window is not None:
         low, high = window
         return [(run[low].start, run[high - 1].end)]
-    if context and not glued and len(run) <= _MAX_RUN_FOR_CONTEXT_MATCH:
-        # A near-valid phrase next to seed-phrase words: drop a lead-in such as "seed phrase:".
-        strong = [position for position, token in enumerate(run) if token.strong_before]
-        low = strong[-1] if strong and len(run) - strong[-1] >= _MIN_WORDS else 0
-        return [(run[low].start, run[-1].end)]
+    if context and not glued:
+        near = _near_valid(run, hints)
+        if near is not None:
+            return [(run[near[0]].start, run[near[1] - 1].end)]
     return []
 
 
-def _checksum_window(run: list[_Token], context: bool, glued: bool) -> tuple[int, int] | None:
+def _list_edges(run: list[_Token]) -> list[int]:
+    """Positions where a written-out list plausibly starts or ends: the separator changes ("Hello, w1 w2 …") or a
+    capitalised word follows lower-case ones ("… w12 Please help")."""
+    gaps = [token.gap for token in run[1:]]
+    usual = max(set(gaps), key=gaps.count)
+    edges = [1, len(run) - 1]  # one stray word on either side is the commonest case ("Hi w1 … w12 thanks")
+    for position in range(1, len(run)):
+        token = run[position]
+        if token.gap != usual or (token.title and not run[position - 1].title):
+            edges.append(position)
+    return edges
+
+
+def _few_repeats(window: Sequence[int]) -> bool:
+    """Random phrases rarely repeat a word; prose made of list words does."""
+    return len(window) - len(set(window)) <= (1 if len(window) <= 18 else 2)
+
+
+def _checksum_window(
+    run: list[_Token], context: bool, glued: bool, hints: list[int]
+) -> tuple[int, int] | None:
     if any(token.index is None for token in run):
         return None
     count = len(run)
-    strong_starts = [position for position, token in enumerate(run) if token.strong_before]
     indices = [token.index for token in run if token.index is not None]
     for length in VALID_LENGTHS:
         if length > count:
             continue
         candidates = [count - length, 0]
-        candidates += [start for start in strong_starts if start + length <= count]
-        candidates += [position - length for position in strong_starts if position >= length]
-        if context:
+        candidates += [start for start in hints if start + length <= count]
+        candidates += [end - length for end in hints if end >= length]
+        if context and count - length <= 4:
             candidates += range(count - length + 1)
         seen: set[int] = set()
         for low in candidates:
@@ -247,10 +331,36 @@ def _checksum_window(run: list[_Token], context: bool, glued: bool) -> tuple[int
             window = indices[low : low + length]
             if glued and sum(window) < _GLUED_MIN_MEAN_RANK * length:
                 continue
+            if not context and not _few_repeats(window):
+                continue
+            capitalised = sum(token.title for token in run[low + 1 : low + length])
+            if 0 < capitalised < length - 1:
+                continue  # a phrase is written in one case; "Hello, Order about …" is a sentence starting
             if checksum_ok(window):
                 return low, low + length
     return None
 
 
-def _dedupe(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    return sorted(set(spans))
+def _near_valid(run: list[_Token], hints: list[int]) -> tuple[int, int] | None:
+    """With seed-phrase context, a phrase-shaped window that fails the checksum still counts (better to mask a
+    mistyped phrase than keep it): one containing a typo, or one written as a list (line breaks, commas,
+    numbering) without repeated words. Space-separated prose made of list words has neither."""
+    typo = next((position for position, token in enumerate(run) if token.index is None), None)
+    gaps = [token.gap for token in run[1:]]
+    listed = max(set(gaps), key=gaps.count).strip() != "" or "\n" in "".join(gaps)
+    count = len(run)
+    edges = sorted({0, count, *hints})
+    for length in VALID_LENGTHS:
+        if length > count:
+            continue
+        for low in [*edges, *(edge - length for edge in edges)]:
+            if low < 0 or low + length > count:
+                continue
+            window = run[low : low + length]
+            has_typo = typo is not None and low <= typo < low + length
+            known = [token.index for token in window if token.index is not None]
+            if len(known) - len(set(known)) > (1 if has_typo else 0) + (0 if length <= 18 else 1):
+                continue
+            if has_typo or (typo is None and listed):
+                return low, low + length
+    return None
