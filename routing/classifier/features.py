@@ -1,0 +1,38 @@
+"""Text -> character n-grams, shared by training and by the fast inference path so both see the same features."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NGRAM_MIN = 1
+NGRAM_MAX = 4
+
+_DIGITS = re.compile(r"\d+")
+_HEX_BLOB = re.compile(r"\b(?:0x)?[0-9a-f]{16,}\b")  # tx hashes / addresses: long, unique, never informative
+_NON_WORD = re.compile(r"[^\w\u3400-\u9fff]+")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits -> ASCII), case-folded, numbers and hashes collapsed, punctuation -> space."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _HEX_BLOB.sub(" ", text)
+    text = _DIGITS.sub("0", text)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def char_ngrams(text: str) -> list[str]:
+    """Character n-grams within space-padded words (sklearn's char_wb scheme) of the normalized text.
+
+    Chinese has no spaces, so a Chinese clause is one long "word" and its n-grams act like word n-grams.
+    """
+    grams: list[str] = []
+    append = grams.append
+    for word in normalize(text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(NGRAM_MIN, NGRAM_MAX + 1):
+            if n > length:
+                break
+            for start in range(length - n + 1):
+                append(padded[start:start + n])
+    return grams

@@ -1,0 +1,113 @@
+"""Strong phrases per issue type: domain knowledge the model adds to its n-gram scores, and readable reasons.
+
+A phrase is matched on the normalized text (see features.normalize), so full-width letters and case don't matter.
+Each hit adds `PHRASE_BOOST` to its type's score (at most `MAX_HITS_PER_TYPE` hits count), which moves the decision
+only when the n-gram model is unsure.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from routing.classifier.features import normalize
+
+PHRASE_BOOST = 1.5
+MAX_HITS_PER_TYPE = 2
+
+PHRASES: dict[str, tuple[str, ...]] = {
+    "account_access": (
+        "can't log in", "cannot log in", "can't login", "cannot login", "unable to log in", "can't sign in",
+        "cannot sign in", "locked out", "forgot my password", "forgot password", "reset my password", "password reset",
+        "account locked", "account is locked", "account frozen", "account is frozen", "verification code",
+        "sms code", "2fa code", "authenticator code", "face verification",
+        "登录不了", "登不上", "登不进", "无法登录", "登录失败", "忘记密码", "密码忘了", "找回密码", "重置密码",
+        "账号被锁", "账户被锁", "账号被冻结", "账户被冻结", "收不到验证码", "验证码错误", "人脸识别", "刷脸",
+    ),
+    "deposit": (
+        "deposit", "top up", "top-up", "topped up", "recharge", "not credited", "memo", "destination tag",
+        "deposit address", "funded my", "incoming",
+        "充值", "充币", "入金", "充钱", "没到账", "未到账", "没入账", "备注", "memo", "打币", "转入", "充u",
+    ),
+    "withdrawal": (
+        "withdrawal", "withdraw", "withdrew", "cash out", "cash-out", "payout", "pay out",
+        "提现", "提币", "出金", "提款", "取现", "出款", "提u", "转出",
+    ),
+    "transaction": (
+        "transfer to", "swap", "trade", "order", "p2p", "otc", "recipient", "wrong person", "wrong user",
+        "reverse the transfer", "sent twice", "executed twice",
+        "转账", "闪兑", "兑换", "订单", "挂单", "撤单", "放币", "转错", "成交", "交易状态", "c2c",
+    ),
+    "payment": (
+        "qr code", "scan", "checkout", "merchant", "bind my card", "bind a card", "link my card", "bank card",
+        "card declined", "pay at", "apple pay", "pos",
+        "扫码", "付款码", "收款码", "商家", "结账", "绑卡", "绑定银行卡", "支付失败", "付款失败", "刷卡",
+    ),
+    "fees": (
+        "fee", "fees", "charged twice", "double charge", "overcharged", "commission", "service charge",
+        "gas fee", "network fee", "hidden charge", "unexplained charge",
+        "手续费", "费用", "扣费", "服务费", "矿工费", "网络费", "佣金", "多扣", "重复扣款", "扣了两次", "乱收",
+    ),
+    "limits": (
+        "kyc", "identity verification", "id verification", "verification rejected", "limit", "limits",
+        "restricted", "restriction", "daily cap", "verification pending", "under review",
+        "实名认证", "身份认证", "认证", "限额", "额度", "上限", "受限", "被限制", "限制", "审核中",
+    ),
+    "security": (
+        "hacked", "stolen", "compromised", "unauthorized", "unauthorised", "phishing", "scam", "scammer",
+        "impersonat", "fake support", "fake app", "fake website", "seed phrase", "private key", "recovery phrase",
+        "sim swap", "suspicious login", "didn't authorize", "without my permission", "2fa",
+        "被盗", "被黑", "盗号", "盗刷", "未授权", "没授权", "钓鱼", "诈骗", "骗子", "冒充", "假客服", "仿冒",
+        "助记词", "私钥", "异地登录", "二次验证",
+    ),
+    "complaint": (
+        "complaint", "complain", "supervisor", "manager", "team lead", "someone senior", "unacceptable",
+        "worst", "terrible service", "rude", "regulator", "fed up", "disappointed", "useless", "ridiculous",
+        "appalling", "awful", "escalate",
+        "投诉", "主管", "经理", "组长", "领导", "负责人", "态度差", "太差", "垃圾", "失望", "不满", "曝光", "差评",
+        "敷衍", "受够", "监管",
+    ),
+    "feedback": (
+        "suggestion", "suggest", "feature request", "would be nice", "would be great", "please add",
+        "it would be", "i wish", "idea", "consider adding", "dark mode", "in the next update", "next version",
+        "建议", "希望", "功能", "意见", "就好了", "能不能加", "期待", "下个版本", "想法",
+    ),
+    "how_to": (
+        "how do i", "how can i", "how to", "where can i", "where do i", "where is", "office hours",
+        "working hours", "opening hours", "tutorial", "guide", "steps to", "walk me through",
+        "怎么", "如何", "在哪", "教程", "几点", "工作时间", "上班", "怎样", "流程",
+    ),
+    "other": (
+        "thank you", "thanks", "hello", "good morning", "happy new year", "merry christmas", "bye",
+        "谢谢", "感谢", "你好", "您好", "新年快乐", "圣诞快乐", "早上好", "拜拜",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    type: str
+    phrase: str
+
+
+class Lexicon:
+    def __init__(self, phrases: dict[str, tuple[str, ...]] = PHRASES) -> None:
+        self._type_of: dict[str, list[str]] = {}
+        for issue_type, type_phrases in phrases.items():
+            for phrase in type_phrases:
+                key = normalize(phrase)
+                self._type_of.setdefault(key, [])
+                if issue_type not in self._type_of[key]:
+                    self._type_of[key].append(issue_type)
+        # Longest first, so "withdrawal" wins over "withdraw" at the same place. English phrases must start at a
+        # word start; Chinese has no word boundaries, so it matches anywhere.
+        alternatives = sorted(self._type_of, key=len, reverse=True)
+        ascii_part = "|".join(re.escape(phrase) for phrase in alternatives if phrase.isascii())
+        other_part = "|".join(re.escape(phrase) for phrase in alternatives if not phrase.isascii())
+        self._pattern = re.compile(rf"(?<![a-z0-9])(?:{ascii_part})|{other_part}")
+
+    def hits(self, normalized_text: str) -> list[PhraseHit]:
+        found: list[PhraseHit] = []
+        for match in self._pattern.finditer(normalized_text):
+            for issue_type in self._type_of[match.group(0)]:
+                found.append(PhraseHit(issue_type, match.group(0)))
+        return found

@@ -1,0 +1,32 @@
+"""Pipeline stage "classify": issue type and language for every inbound item."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from inbox.pipeline.stages import PipelineItem
+from routing.classifier.classifier import IssueClassifier, default_classifier
+from routing.language import detect_language
+
+
+def classification_text(item: PipelineItem) -> str:
+    """What the classifier reads: the stored (masked) text, after the email subject when there is one."""
+    subject = item.message.subject
+    return f"{subject}\n{item.text}" if subject else item.text
+
+
+class ClassifyStage:
+    name = "classify"
+
+    def __init__(self, classifier: IssueClassifier | None = None) -> None:
+        self._classifier = classifier
+
+    def process(self, items: Sequence[PipelineItem]) -> None:
+        classifier = self._classifier or default_classifier()
+        texts = [classification_text(item) for item in items]
+        for item, text, result in zip(items, texts, classifier.classify_many(texts)):
+            item.classification = result
+            # A conversation keeps the type its first message set; later messages ("thanks!") don't retype it.
+            if item.conversation.type is None or item.is_first:
+                item.effects.type = result
+            if item.language is None:
+                item.language = detect_language(text)
