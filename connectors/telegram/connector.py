@@ -63,6 +63,7 @@ def _quiet_raw_updates_warning() -> None:
     PTB warns that `get_updates` exists, which is exactly what we are avoiding. Idempotent."""
     warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
+
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _POLL_FAILURES_BEFORE_GIVING_UP = 3
 
@@ -91,6 +92,7 @@ class TelegramConnector(Connector):
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        await self.stop()  # a second start replaces the session instead of leaking it
         install_log_redaction()
         _quiet_raw_updates_warning()
         bot = self._new_bot()

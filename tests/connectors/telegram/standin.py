@@ -78,6 +78,7 @@ class BotApiStandIn:
         self._faults: list[_Fault] = []
         self._changed = asyncio.Condition()
         self._poll_generation = 0
+        self._closing = False
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -96,6 +97,9 @@ class BotApiStandIn:
         return self.base_url
 
     async def stop(self) -> None:
+        self._closing = True  # long polls still waiting answer now instead of holding up the shutdown
+        async with self._changed:
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -313,7 +317,7 @@ class BotApiStandIn:
                     raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one "
                                         "bot instance is running")
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self._closing:
                     break
                 try:
                     await asyncio.wait_for(self._changed.wait(), remaining)
