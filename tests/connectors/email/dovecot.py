@@ -28,6 +28,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 mail_location = maildir:~/Maildir
+mail_fsync = never
 {unprivileged}
 passdb {{
   driver = passwd-file
@@ -157,8 +158,8 @@ class Dovecot:
 
     def append_many(self, raws: list[bytes], folder: str = "INBOX") -> None:
         with self.client() as client:
-            for raw in raws:
-                client.append(folder, raw)
+            for start in range(0, len(raws), 500):
+                client.multiappend(folder, raws[start : start + 500])
 
     def thread_references(self, folder: str = "INBOX") -> list[tuple]:
         with self.client() as client:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from connectors.email import EmailConfig, EmailConnector
+from connectors.email import EmailConfig, EmailConnector, SmtpSettings
 from inbox.domain import utcnow
 from tests.connectors.email.conftest import SMTP_PASSWORD, SMTP_USER, SmtpPeer
 from tests.connectors.email.dovecot import Dovecot
@@ -17,7 +17,7 @@ SUPPORT_ADDRESS = "support@wallet.example"
 
 
 def email_config(
-    dovecot: Dovecot, smtp: SmtpPeer | None = None, *, password: str | None = None, **overrides: object
+    dovecot: Dovecot, smtp_peer: SmtpPeer | None = None, *, password: str | None = None, **overrides: object
 ) -> EmailConfig:
     imap = {
         "host": dovecot.host,
@@ -29,8 +29,8 @@ def email_config(
         **overrides.pop("imap", {}),  # type: ignore[dict-item]
     }
     smtp_block = {
-        "host": smtp.host if smtp else "127.0.0.1",
-        "port": smtp.port if smtp else 1,
+        "host": smtp_peer.host if smtp_peer else "127.0.0.1",
+        "port": smtp_peer.port if smtp_peer else 1,
         "username": SMTP_USER,
         "password": SMTP_PASSWORD,
         "security": "none",
@@ -39,6 +39,19 @@ def email_config(
         **overrides.pop("smtp", {}),  # type: ignore[dict-item]
     }
     return EmailConfig.model_validate({"type": "email", "imap": imap, "smtp": smtp_block, **overrides})
+
+
+def smtp_settings(smtp_peer: SmtpPeer, **overrides: object) -> SmtpSettings:
+    return SmtpSettings.model_validate({
+        "host": smtp_peer.host,
+        "port": smtp_peer.port,
+        "username": SMTP_USER,
+        "password": SMTP_PASSWORD,
+        "security": "none",
+        "from_address": f"Wallet Support <{SUPPORT_ADDRESS}>",
+        "timeout": 10,
+        **overrides,
+    })
 
 
 def connector(dovecot: Dovecot, host: MemoryHost, smtp: SmtpPeer | None = None, **overrides: object) -> EmailConnector:
