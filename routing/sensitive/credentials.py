@@ -12,7 +12,7 @@ Candidate = tuple[str, int, int]
 _VALUE_TRAILING = ".,;:!?)]}>\"'”’」』`。，；：！？）"
 
 _PASSWORD_EN = re.compile(
-    r"(?<![a-z])(?:password|passwd|pwd|passphrase|pass ?code|pin(?: code| number)?)(?![a-z])"
+    r"(?:password|passwd|pwd|passphrase|pass ?code|pin(?: code| number)?)(?![a-z])"
     r"(?: for (?:my |the )?[a-z]+(?: account)?)?(?: (?:is|was|=|is now|:))?[ \t]*[:=：]?[ \t]*"
 )
 _PASSWORD_ZH = re.compile(
@@ -20,7 +20,7 @@ _PASSWORD_ZH = re.compile(
     r"(?:是|为|為|:|：|=|\s){0,3}"
 )
 _OTP_EN = re.compile(
-    r"(?<![a-z])(?:otp|(?:verification|verify|security|sms|2fa|mfa|auth|authentication|authenticator|google|login|"
+    r"(?:otp|(?:verification|verify|security|sms|2fa|mfa|auth|authentication|authenticator|google|login|"
     r"one[- ]time|confirmation|access|email|text) ?(?:code|pin|password|passcode)|code)"
     r"(?: (?:is|was|=))?[ \t]*[:=：#]?[ \t]*"
 )
@@ -56,6 +56,8 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
     for pattern in (_OTP_ZH, _OTP_EN):
         for match in pattern.finditer(lower):
+            if _inside_word(lower, match.start()):
+                continue
             bare_code = lower.startswith("code", match.start())
             if bare_code and _NOT_OTP_BEFORE.search(lower, max(0, match.start() - 16), match.start()):
                 continue  # "error code 4031", "invite code 123456"
@@ -66,10 +68,16 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
         found.append(("otp", match.start(1), match.end(1)))
     for pattern in (_PASSWORD_ZH, _PASSWORD_EN):
         for match in pattern.finditer(lower):
+            if _inside_word(lower, match.start()):
+                continue
             span = _password_value(text, match.end())
             if span is not None:
                 found.append(("password", *span))
     return found
+
+
+def _inside_word(lower: str, start: int) -> bool:
+    return start > 0 and "a" <= lower[start - 1] <= "z"
 
 
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "`": "`"}

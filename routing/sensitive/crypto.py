@@ -9,7 +9,7 @@ from routing.sensitive.context import KEY_CONTEXT, TX_CONTEXT, nearest_before
 Candidate = tuple[str, int, int]
 
 # ASCII boundaries only, so a token glued to Chinese text ("地址TLa2…") is still found.
-_LONG_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{25,120}(?![0-9A-Za-z])")
+_LONG_TOKEN = re.compile(r"[0-9A-Za-z]{25,120}(?![0-9A-Za-z])")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 _CONTEXT_WINDOW = 60
@@ -20,6 +20,8 @@ _XPRV_VERSIONS = {bytes.fromhex(version) for version in ("0488ade4", "04358394",
 def find_crypto(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _LONG_TOKEN.finditer(text):
+        if match.start() and text[match.start() - 1].isascii() and text[match.start() - 1].isalnum():
+            continue  # more than 120 characters long: not one of ours
         kind = _classify(match.group(), lower, match.start())
         if kind is not None:
             found.append((kind, match.start(), match.end()))

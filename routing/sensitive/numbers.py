@@ -15,22 +15,22 @@ from routing.sensitive.context import CARD_CONTEXT, ID_CONTEXT, NOT_CARD_CONTEXT
 
 Candidate = tuple[str, int, int]
 
-_START = r"(?<![0-9A-Za-z])(?<![0-9][.,])"
+# Patterns start with a plain character class so the regex engine can skip ahead quickly; the "not glued to a
+# longer token" check on the left is done in Python (`_clean_start`), which is much cheaper than a look-behind
+# tried at every position.
 _END = r"(?![0-9A-Za-z])(?![.,][0-9])"
 
-_CARD = re.compile(_START + r"[0-9](?:[ \-]?[0-9]){12,18}" + _END)
-_CN_ID = re.compile(_START + r"[1-9][0-9]{16}[0-9Xx]" + r"(?![0-9A-Za-z])")
-_CN_MOBILE = re.compile(
-    r"(?<![0-9A-Za-z+])(?<![0-9][.,])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}" + _END
-)
-_INTERNATIONAL = re.compile(r"(?<![0-9A-Za-z+])(?:\+|00)[1-9][0-9 ()\-]{6,18}[0-9]" + _END)
-_CN_LANDLINE = re.compile(_START + r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}[ \-])[0-9]{7,8}" + _END)
-_LOCAL_PHONE = re.compile(_START + r"\(?[0-9]{2,5}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,5}" + _END)
+_CARD = re.compile(r"[0-9](?:[ \-]?[0-9]){12,18}" + _END)
+_CN_ID = re.compile(r"[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+_CN_MOBILE = re.compile(r"(?:\+86[ \-]?1|0086[ \-]?1|1)[3-9][0-9](?:[ \-]?[0-9]{4}){2}" + _END)
+_INTERNATIONAL = re.compile(r"(?:\+|00)[1-9][0-9 ()\-]{6,18}[0-9]" + _END)
+_CN_LANDLINE = re.compile(r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}[ \-])[0-9]{7,8}" + _END)
+_LOCAL_PHONE = re.compile(r"[(0-9][0-9]{1,4}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,5}" + _END)
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})"
+    r"[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})"
     r"(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
-_IBAN = re.compile(r"(?<![0-9A-Za-z])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![0-9A-Za-z])")
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![0-9A-Za-z])")
 
 # ISO 13616 lengths for the countries our customers bank in (and the common SEPA ones).
 _IBAN_LENGTHS = {
@@ -42,6 +42,16 @@ _IBAN_LENGTHS = {
 }  # fmt: skip
 
 _CONTEXT_BEFORE = 24
+
+
+def _clean_start(text: str, start: int) -> bool:
+    """Not the tail of a longer number or word, and not the decimals of an amount ("12345.67")."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before.isascii() and (before.isalnum() or before == "+"):
+        return False
+    return not (before in ".," and start >= 2 and text[start - 2].isdigit())
 
 
 def _card_issuer_ok(digits: str) -> bool:
@@ -78,13 +88,13 @@ def _groups_ok(candidate: str) -> bool:
 def find_cards_and_ids(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _CN_ID.finditer(text):
-        if cn_id_ok(match.group()) and not _card_rather_than_id(match.group(), lower, match.start()):
+        if _clean_start(text, match.start()) and cn_id_ok(match.group()) and not _card_rather_than_id(match.group(), lower, match.start()):
             found.append(("cn_id", match.start(), match.end()))
     taken = {(start, end) for _, start, end in found}
     for match in _CARD.finditer(text):
         candidate = match.group()
         digits = candidate.replace(" ", "").replace("-", "")
-        if (match.start(), match.end()) in taken or not _groups_ok(candidate):
+        if (match.start(), match.end()) in taken or not _groups_ok(candidate) or not _clean_start(text, match.start()):
             continue
         if not (_card_issuer_ok(digits) and luhn_ok(digits)):
             continue
@@ -108,6 +118,8 @@ def _card_rather_than_id(number: str, lower: str, start: int) -> bool:
 def find_ibans(text: str) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _IBAN.finditer(text):
+        if not _clean_start(text, match.start()):
+            continue
         raw = match.group()
         expected = _IBAN_LENGTHS.get(raw[:2])
         if expected is None:
@@ -130,23 +142,34 @@ def find_ibans(text: str) -> list[Candidate]:
 
 
 def find_emails(text: str) -> list[Candidate]:
-    return [("email", match.start(), match.end()) for match in _EMAIL.finditer(text)]
+    found: list[Candidate] = []
+    for match in _EMAIL.finditer(text):
+        start = match.start()
+        # The pattern has no left boundary: step back over what it skipped (".name@x" is not an address start).
+        if start and (text[start - 1].isascii() and (text[start - 1].isalnum() or text[start - 1] in "._%+-")):
+            continue
+        found.append(("email", start, match.end()))
+    return found
 
 
 def find_phones(text: str, lower: str, regions: tuple[str, ...]) -> list[Candidate]:
     found: list[Candidate] = []
     taken: set[int] = set()
     for match in _CN_MOBILE.finditer(text):
-        if _valid(match.group(), "CN") and not _looks_like_reference(lower, match.start()):
+        if (
+            _clean_start(text, match.start())
+            and _valid(match.group(), "CN")
+            and not _looks_like_reference(lower, match.start())
+        ):
             found.append(("phone", match.start(), match.end()))
             taken.add(match.start())
     for match in _INTERNATIONAL.finditer(text):
-        if match.start() not in taken and _valid(match.group(), None):
+        if match.start() not in taken and _clean_start(text, match.start()) and _valid(match.group(), None):
             found.append(("phone", match.start(), match.end()))
             taken.add(match.start())
     if "CN" in regions:
         for match in _CN_LANDLINE.finditer(text):
-            if match.start() not in taken and _valid(match.group(), "CN"):
+            if match.start() not in taken and _clean_start(text, match.start()) and _valid(match.group(), "CN"):
                 found.append(("phone", match.start(), match.end()))
                 taken.add(match.start())
     others = [region for region in regions if region != "CN"]
@@ -160,7 +183,7 @@ def _local_numbers(text: str, lower: str, regions: Iterable[str], taken: set[int
     found: list[Candidate] = []
     for match in _LOCAL_PHONE.finditer(text):
         candidate = match.group()
-        if match.start() in taken:
+        if match.start() in taken or not _clean_start(text, match.start()):
             continue
         formatted = not candidate.isdigit()
         if not (formatted or appears_near(PHONE_CONTEXT, lower, match.start(), match.start(), 30, 0)):

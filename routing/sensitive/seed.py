@@ -72,11 +72,9 @@ _GAP = re.compile(r"(?:[\s,;|/·•*\-.、，；:：()\[\]（）'\"#]|\d{1,2}(?!
 _STRONG_GAP = re.compile(r"(?<!\d)[.。!?！？]\s|[:：]|\n\s*\n")
 _GAP_MAX = 12
 
-_ENGLISH_PREFILTER = re.compile(r"(?:[A-Za-z]{2,10}[^A-Za-z]{1,12}){11}[A-Za-z]{2,10}")
+_ENGLISH_LETTERS = re.compile(r"[A-Za-z]{3}")
 _ENGLISH_TOKEN = re.compile(r"[A-Za-z]+")
-_CJK_SEP = r"(?:[\s,;|/·•*\-.、，；:：()\[\]（）'\"#]|\d{1,2}(?!\d)){0,12}"
 _CJK_SEGMENT = re.compile(f"[{_CHINESE_CHARS}]+")
-_CJK_RUN = re.compile(f"[{_CHINESE_CHARS}](?:{_CJK_SEP}[{_CHINESE_CHARS}]){{11,}}")
 
 
 @dataclass(slots=True)
@@ -93,45 +91,62 @@ class _Token:
 _DIGITS = re.compile(r"[0-9]+")
 
 
+class _LazyContext:
+    """Whether seed-phrase words appear in the message, looked up only when a candidate needs it."""
+
+    __slots__ = ("_lower", "_value")
+
+    def __init__(self, lower: str) -> None:
+        self._lower = lower
+        self._value: bool | None = None
+
+    def __call__(self) -> bool:
+        if self._value is None:
+            self._value = has_any(self._lower, SEED_KEYWORDS)
+        return self._value
+
+
 def find_seed_phrases(text: str, lower: str | None = None) -> list[tuple[int, int]]:
     """Spans (in `text`) of likely BIP-39 phrases; `lower` is `text.lower()` if the caller already has it."""
     spans: list[tuple[int, int]] = []
-    context: bool | None = None
-    if _ENGLISH_PREFILTER.search(text):
-        lower = text.lower() if lower is None else lower
-        context = has_any(lower, SEED_KEYWORDS)
-        if _has_english_streak(text, context):
-            spans.extend(_english_spans(text, context))
+    context = _LazyContext(text.lower() if lower is None else lower)
+    if _enough_separators(text) and _ENGLISH_LETTERS.search(text):
+        listed, tolerant = _english_streaks(context._lower)
+        if listed >= _MIN_WORDS or (tolerant >= _MIN_WORDS and context()):
+            spans.extend(_english_spans(text, context()))
     if not text.isascii():
-        for run in _CJK_RUN.finditer(text):
-            if context is None:
-                context = has_any(text.lower() if lower is None else lower, SEED_KEYWORDS)
-            spans.extend(_chinese_spans(text, run.start(), run.end(), context))
+        spans.extend(_chinese_spans(text, context))
     return spans
 
 
-def _has_english_streak(text: str, context: bool) -> bool:
-    """Cheap pre-check: twelve wordlist words in a row (one stranger tolerated when there is context)."""
-    listed = 0  # wordlist words in a row
-    tolerant = 0  # the same, letting one stranger (a typo) through
-    for word in _ENGLISH_TOKEN.findall(text.lower()):
+def _enough_separators(text: str) -> bool:
+    """Twelve written-out words need at least eleven separators; str.count is far cheaper than any regex."""
+    return text.count(" ") + text.count("\n") + text.count(",") + text.count("，") + text.count("、") >= _MIN_WORDS - 1
+
+
+def _english_streaks(lower: str) -> tuple[int, int]:
+    """Cheap pre-check: the longest run of wordlist words, and the longest letting one stranger (a typo) in."""
+    listed = tolerant = best_listed = best_tolerant = 0
+    for word in _ENGLISH_TOKEN.findall(lower):
         if word in _ENGLISH:
             listed += 1
             tolerant += 1
+            if tolerant > best_tolerant:
+                best_tolerant = tolerant
+                if listed > best_listed:
+                    best_listed = listed
         else:
-            tolerant = listed + 1 if context else 0
+            tolerant = listed + 1
             listed = 0
-        if listed >= _MIN_WORDS or tolerant >= _MIN_WORDS:
-            return True
-    return False
+    return best_listed, best_tolerant
 
 
 def _embedded(text: str, start: int, end: int) -> bool:
     """Part of an address, domain or identifier ("example.com", "user_name"), not a word on its own."""
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
-    if before in "@_/\\" or after in "@_/\\":
-        return True
+    if before in "@_/\\" or after in "@_/\\" or before.isalnum() or after.isalnum():
+        return True  # glued to digits or other letters: part of an address or identifier
     return (after == "." and text[end + 1 : end + 2].isalpha()) or (before == "." and text[start - 2 : start - 1].isalpha())
 
 
@@ -166,27 +181,35 @@ def _english_spans(text: str, context: bool) -> list[tuple[int, int]]:
     return spans
 
 
-def _chinese_spans(text: str, start: int, end: int, context: bool) -> list[tuple[int, int]]:
-    segments = [(match.start(), match.end()) for match in _CJK_SEGMENT.finditer(text, start, end)]
-    if sum(high - low == 1 for low, high in segments) < _MIN_WORDS - 2:
-        return _glued_chinese_spans(text, segments, context)  # too few spaced-out characters for a list
+def _chinese_spans(text: str, lazy_context: _LazyContext) -> list[tuple[int, int]]:
+    segments = [(match.start(), match.end()) for match in _CJK_SEGMENT.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    if any(high - low >= _MIN_WORDS for low, high in segments):
+        spans.extend(_glued_chinese_spans(text, segments, lazy_context()))
+    if sum(high - low == 1 for low, high in segments) >= _MIN_WORDS - 2:
+        spans.extend(_spaced_chinese_spans(text, segments, lazy_context()))
+    return spans
+
+
+def _spaced_chinese_spans(text: str, segments: list[tuple[int, int]], context: bool) -> list[tuple[int, int]]:
+    """Characters written out one by one ("脂 谊 赏", "1. 脂\n2. 谊", "脂，谊，赏")."""
     spans: list[tuple[int, int]] = []
     run: list[_Token] = []
     previous_end = -1
-    for position in range(start, end):
-        index = _CHINESE.get(text[position])
-        if index is None:
-            continue
-        glued = bool(run) and previous_end == position
-        if len(run) >= 2 and glued != run[-1].glued_before:
-            # Solid text next to a spaced-out list (or the reverse) is a different thing: "...12. 耳请帮我恢复".
+    for low, high in segments:
+        if run and (low - previous_end > _GAP_MAX or _GAP.fullmatch(text, previous_end, low) is None):
             spans.extend(_spans_in_run(run, context))
-            run = [_Token(run[-1].start, run[-1].end, run[-1].index, False, False)]
-            previous_end = run[-1].end
-        strong = bool(run) and not glued and _STRONG_GAP.search(text, previous_end, position) is not None
-        gap = _DIGITS.sub("#", text[previous_end:position]) if run else ""
-        run.append(_Token(position, position + 1, index, strong, glued, gap))
-        previous_end = position + 1
+            run = []
+        for position in range(low, high):
+            glued = bool(run) and previous_end == position
+            if len(run) >= 2 and glued != run[-1].glued_before:
+                # Solid text next to a spaced-out list (or the reverse) is a different thing: "...12. 耳请帮我恢复".
+                spans.extend(_spans_in_run(run, context))
+                run = [_Token(run[-1].start, run[-1].end, run[-1].index, False, False)]
+            strong = bool(run) and not glued and _STRONG_GAP.search(text, previous_end, position) is not None
+            gap = _DIGITS.sub("#", text[previous_end:position]) if run else ""
+            run.append(_Token(position, position + 1, _CHINESE[text[position]], strong, glued, gap))
+            previous_end = position + 1
     spans.extend(_spans_in_run(run, context))
     return spans
 
