@@ -20,14 +20,27 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+def text_features(text: str) -> list[str]:
+    """Character n-grams plus whole words and word pairs ("w:how", "b:how do"): English cues that span words."""
+    words = normalize(text).split()
+    grams = _char_ngrams_of_words(words)
+    grams.extend(f"w:{word}" for word in words)
+    grams.extend(f"b:{first} {second}" for first, second in zip(words, words[1:]))
+    return grams
+
+
 def char_ngrams(text: str) -> list[str]:
     """Character n-grams within space-padded words (sklearn's char_wb scheme) of the normalized text.
 
     Chinese has no spaces, so a Chinese clause is one long "word" and its n-grams act like word n-grams.
     """
+    return _char_ngrams_of_words(normalize(text).split())
+
+
+def _char_ngrams_of_words(words: list[str]) -> list[str]:
     grams: list[str] = []
     append = grams.append
-    for word in normalize(text).split():
+    for word in words:
         padded = f" {word} "
         length = len(padded)
         for n in range(NGRAM_MIN, NGRAM_MAX + 1):

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from routing.classifier.corpus import TRAIN_PATH, corpus_digest, read_examples
-from routing.classifier.features import char_ngrams
+from routing.classifier.features import text_features
 
 _REGULARIZATION_C = 20.0
 _MIN_DF = 2
@@ -35,7 +35,7 @@ class LinearModel:
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature indices and their l2-normalized sublinear tf-idf values (as TfidfVectorizer computes them)."""
         vocabulary = self.vocabulary
-        counts = Counter(gram for gram in char_ngrams(text) if gram in vocabulary)
+        counts = Counter(gram for gram in text_features(text) if gram in vocabulary)
         if not counts:
             return np.empty(0, dtype=np.intp), np.empty(0)
         index = np.fromiter((vocabulary[gram] for gram in counts), dtype=np.intp, count=len(counts))
@@ -57,7 +57,7 @@ def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=_MIN_DF)
+    vectorizer = TfidfVectorizer(analyzer=text_features, sublinear_tf=True, min_df=_MIN_DF)
     matrix = vectorizer.fit_transform(texts)
     classifier = LogisticRegression(C=_REGULARIZATION_C, max_iter=2000)
     classifier.fit(matrix, labels)

@@ -82,6 +82,11 @@ def _rule(spec: object, position: str, declared: Declarations, errors: _Errors, 
         errors.top(FieldError(position, "expected a rule mapping with name, when, then"))
         return None
     name = spec.get("name")
+    if isinstance(name, (bool, int, float)):  # YAML reads on/off/yes/no as booleans and 42 as a number
+        name = str(spec["name"]).lower() if not isinstance(name, bool) else None
+        if name is None:
+            errors.top(FieldError(f"{position}.name", "YAML reads this name as true/false: put it in quotes"))
+            return None
     if not isinstance(name, str) or not name.strip():
         errors.top(FieldError(f"{position}.name", "every rule needs a name (it is used in the audit log)"))
         return None

@@ -1,0 +1,47 @@
+import io
+import json
+from pathlib import Path
+
+from routing.rules import dry_run
+
+RULES = str(Path(__file__).resolve().parents[3] / "config" / "rules.yaml")
+
+
+def run_lines(lines: list[str], rules_path: str = RULES) -> tuple[int, list[dict]]:
+    out = io.StringIO()
+    code = dry_run.run(rules_path, io.StringIO("".join(line + "\n" for line in lines)), out)
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_prints_which_rules_fire_and_what_they_do():
+    code, [security, night] = run_lines([
+        json.dumps({"text": "someone stole my coins", "type": "security", "at": "2026-11-24T10:00:00+08:00"}),
+        json.dumps({"text": "你好", "type": "other", "language": "zh", "at": "2026-11-24T22:00:00+08:00"}),
+    ])
+    assert code == 0
+    assert [f["rule"] for f in security["fired"]] == ["security-to-security-team"]
+    assert security["effects"]["team"] == "security" and security["effects"]["priority"] == "urgent"
+    assert [f["rule"] for f in night["fired"]] == ["everything-else-to-support", "off-hours-reply"]
+    assert "周一至周五" in night["effects"]["replies"][0]["text"]
+    assert night["audit"][-1]["actor"] == "rule:off-hours-reply"
+
+
+def test_classifies_when_no_type_is_given():
+    _, [result] = run_lines([json.dumps({"text": "我的提现三天了还没到账", "at": "2026-11-24T10:00:00+08:00"})])
+    assert result["type"] == "withdrawal" and result["language"] == "zh"
+    assert result["effects"]["team"] == "payments"
+
+
+def test_bad_lines_get_an_error_each_and_the_rest_still_run():
+    code, results = run_lines(["not json", json.dumps({"text": "x", "channel": "fax"}), "[]",
+                               json.dumps({"text": "hi", "type": "other"})])
+    assert code == 0 and len(results) == 4
+    assert "line 1" in results[0]["error"] and "fax" in results[1]["error"] and "line 3" in results[2]["error"]
+    assert "fired" in results[3]
+
+
+def test_bad_rules_file_is_reported(tmp_path):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules: [{name: r, then: [{explode: true}]}]", encoding="utf-8")
+    code, [result] = run_lines([json.dumps({"text": "hi"})], str(bad))
+    assert code == 2 and "rule 'r'" in result["error"] and "unknown action" in result["error"]
