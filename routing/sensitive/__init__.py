@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from inbox.pipeline.stages import Finding
 from routing.sensitive.detector import DetectorOptions, SensitiveDetector
-from routing.sensitive.redact import mask_label, redact
+from routing.sensitive.redact import mask_label, redact, redact_where
 from routing.sensitive.tiers import KINDS, LINKABLE, PERSONAL, SECRET, TIER_NAMES, TIERS
 
 _DEFAULT = SensitiveDetector()
@@ -30,4 +30,5 @@ __all__ = [
     "detect",
     "mask_label",
     "redact",
+    "redact_where",
 ]

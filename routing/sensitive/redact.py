@@ -1,6 +1,8 @@
 """Masking secret spans before storage, with every finding re-offset into the masked text."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from inbox.pipeline.stages import Finding
 
 
@@ -16,6 +18,12 @@ def redact(
     A masked finding now covers its label, so the stored text and findings stay consistent (the UI can still say
     "a seed phrase was removed here").
     """
+    return redact_where(text, findings, lambda finding: finding.tier in tiers)
+
+
+def redact_where(
+    text: str, findings: list[Finding], should_mask: Callable[[Finding], bool]
+) -> tuple[str, list[Finding]]:
     pieces: list[str] = []
     moved: list[Finding] = []
     cursor = 0
@@ -25,7 +33,7 @@ def redact(
             continue
         pieces.append(text[cursor : finding.start])
         new_start = finding.start + shift
-        if finding.tier in tiers:
+        if should_mask(finding):
             label = mask_label(finding.kind)
             pieces.append(label)
             shift += len(label) - (finding.end - finding.start)

@@ -1,0 +1,137 @@
+"""The guard as a pipeline stage: detect, decide what to tell whom, and mask secrets before anything is stored."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from inbox.domain import Priority, Visibility
+from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, PipelineItem
+from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
+from routing.guard.raw import mask_raw
+from routing.guard.texts import reply_language
+from routing.sensitive import DetectorOptions, SensitiveDetector, redact_where
+
+# Messages the inbox must never answer by itself (design: flags on InboundMessage).
+_NO_AUTO_REPLY_FLAGS = frozenset({"auto_reply", "bounce", "list"})
+
+
+@lru_cache(maxsize=8)
+def detector_for(phone_regions: tuple[str, ...]) -> SensitiveDetector:
+    return SensitiveDetector(DetectorOptions(phone_regions=phone_regions))
+
+
+def findings_for(text: str, policy: GuardPolicy) -> list[Finding]:
+    """Findings of the kinds the policy looks for."""
+    found = detector_for(policy.phone_regions).detect(text)
+    return [finding for finding in found if policy.enabled_kind(finding.kind)]
+
+
+def mask_secrets(text: str, policy: GuardPolicy) -> tuple[str, list[Finding]]:
+    """Mask what the policy masks at rest (secrets by default) in any stored text: subject, HTML, notes."""
+    findings = findings_for(text, policy)
+    return redact_where(text, findings, lambda finding: policy.rule_for(finding.kind).mask_at_rest)
+
+
+class SensitiveStage:
+    name = "sensitive"
+
+    def __init__(self, policy: GuardPolicy | None = None) -> None:
+        self.policy = policy or GuardPolicy()
+        self._detector = detector_for(self.policy.phone_regions)
+
+    def process(self, items: Sequence[PipelineItem]) -> None:
+        if not self.policy.enabled:
+            return
+        for item in items:
+            self._process_one(item)
+
+    def _process_one(self, item: PipelineItem) -> None:
+        policy = self.policy
+        findings = [finding for finding in self._detector.detect(item.text) if policy.enabled_kind(finding.kind)]
+        masked_kinds = {kind for kind in {f.kind for f in findings} if policy.rule_for(kind).mask_at_rest}
+        secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
+        outcome = mask_raw(
+            item.raw,
+            secret_values,
+            self._detector,
+            lambda finding: policy.enabled_kind(finding.kind) and policy.rule_for(finding.kind).mask_at_rest,
+            policy.max_raw_scan_chars,
+        )
+        item.raw = outcome.raw
+        if outcome.note:
+            item.effects.audit.append(AuditEntry("guard", "mask_raw", outcome.note))
+        if not findings:
+            item.findings = []
+            return
+        language = item.language or reply_language(item.text, item.message.language)
+        item.text, item.findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)
+        kinds = list(dict.fromkeys(finding.kind for finding in findings))
+        effects = item.effects
+        effects.add_tags.add(policy.tag)
+        if policy.kind_tags:
+            effects.add_tags.update(f"{policy.tag}:{kind}" for kind in kinds)
+        effects.audit.append(AuditEntry("guard", "detect", "kinds: " + ", ".join(kinds)))
+        if masked_kinds:
+            effects.audit.append(AuditEntry("guard", "mask", "masked before storage: " + ", ".join(sorted(masked_kinds))))
+        rules = {kind: policy.rule_for(kind) for kind in kinds}
+        may_reply = not (item.message.flags & _NO_AUTO_REPLY_FLAGS)
+        if item.message.visibility == Visibility.PUBLIC:
+            self._public(item, rules, language, may_reply)
+        else:
+            self._private(item, rules, language, may_reply)
+
+    def _public(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> None:
+        texts = self.policy.texts
+        effects = item.effects
+        hiding = [kind for kind, rule in rules.items() if rule.inbound_public == InboundPublic.HIDE_AND_PRIVATE]
+        moving = [kind for kind, rule in rules.items() if rule.inbound_public == InboundPublic.PRIVATE]
+        _raise(effects, [rule.public_priority for kind, rule in rules.items() if kind in hiding or kind in moving])
+        if hiding:
+            effects.hide_public = True
+            effects.audit.append(AuditEntry("guard", "hide_public", "secret in a public post: " + ", ".join(hiding)))
+            if may_reply:
+                effects.replies.append(
+                    AutoReply(texts.render("public_warning", language), Visibility.PUBLIC, "guard:public_warning")
+                )
+                effects.replies.append(
+                    AutoReply(
+                        texts.render("private_after_public", language, hiding),
+                        Visibility.PRIVATE,
+                        "guard:secret_warning",
+                        private_link_fallback=True,
+                    )
+                )
+        elif moving:
+            effects.audit.append(AuditEntry("guard", "redirect_private", "personal data in public: " + ", ".join(moving)))
+            if may_reply:
+                effects.replies.append(
+                    AutoReply(
+                        texts.render("move_private", language, moving),
+                        Visibility.PRIVATE,
+                        "guard:move_private",
+                        private_link_fallback=True,
+                    )
+                )
+
+    def _private(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> None:
+        warning = [kind for kind, rule in rules.items() if rule.inbound_private == InboundPrivate.WARN]
+        if not warning:
+            return
+        effects = item.effects
+        _raise(effects, [rules[kind].private_priority for kind in warning])
+        # One warning per conversation is enough; repeating it on every message reads as a bot loop.
+        already_warned = self.policy.tag in item.conversation.tags
+        if may_reply and not already_warned:
+            effects.replies.append(
+                AutoReply(
+                    self.policy.texts.render("private_warning", language, warning),
+                    Visibility.PRIVATE,
+                    "guard:secret_warning",
+                )
+            )
+
+
+def _raise(effects: Effects, priorities: list[Priority | None]) -> None:
+    for priority in priorities:
+        if priority is not None:
+            effects.raise_priority(priority)
