@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inbox.config import InboxSettings
@@ -22,7 +22,7 @@ from inbox.pipeline.effects import AppliedEffects, apply_effects
 from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
-from inbox.store.ops import chunks, upsert
+from inbox.store.ops import chunks, select_by_pairs, upsert
 from inbox.store.schema import connector_state, message_edits, messages, outbox
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,8 @@ class Pipeline:
         all_states = states + edit_states
         applied = await apply_effects(conn, items, all_states, now)
         batch = await persist_batch(
-            conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now
+            conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now,
+            self.threader.known_links,
         )
         batch.applied = applied
         linked = sorted({s.id for m, s in zip(new_msgs, states) if m.link_token and s.id is not None})
@@ -257,28 +258,16 @@ def _clean(m: InboundMessage) -> InboundMessage:
 
 
 async def _existing_ids(conn: AsyncConnection, keys: list[tuple[str, str | None]]) -> dict[tuple[str, str], int]:
-    wanted = list({k for k in keys if k[1] is not None})
-    found: dict[tuple[str, str], int] = {}
-    for part in chunks(wanted):
-        rows = await conn.execute(
-            select(messages.c.connector, messages.c.provider_id, messages.c.id).where(
-                tuple_(messages.c.connector, messages.c.provider_id).in_(part)
-            )
-        )
-        found.update({(c, p): i for c, p, i in rows})
-    return found
+    rows = await select_by_pairs(conn, (messages.c.connector, messages.c.provider_id, messages.c.id),
+                                 messages.c.connector, messages.c.provider_id, (k for k in keys if k[1] is not None))
+    return {(c, p): i for c, p, i in rows}
 
 
 async def _applied_edits(conn: AsyncConnection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
-    for part in chunks(list(set(keys))):
-        rows = await conn.execute(
-            select(message_edits.c.connector, message_edits.c.provider_id, message_edits.c.message_id).where(
-                tuple_(message_edits.c.connector, message_edits.c.provider_id).in_(part)
-            )
-        )
-        found.update({(c, p): i for c, p, i in rows})
-    return found
+    rows = await select_by_pairs(
+        conn, (message_edits.c.connector, message_edits.c.provider_id, message_edits.c.message_id),
+        message_edits.c.connector, message_edits.c.provider_id, keys)
+    return {(c, p): i for c, p, i in rows}
 
 
 async def _edit_context(

@@ -75,6 +75,7 @@ async def apply_effects(
             state.type = e.type.type
             state.type_confidence = e.type.confidence
             state.type_reasons = e.type.reasons
+            state.type_set = True
             state.changed = True
         if e.team is not None:
             state.team_id = await team_id_by_name(conn, e.team, team_cache)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,7 @@ async def persist_batch(
     edit_rows: list[tuple[int, str]],
     all_states: list[ConversationState],
     now: datetime,
+    known_links: dict[tuple[str, str], int],
 ) -> PersistedBatch:
     rows: list[dict[str, Any]] = []
     links: dict[tuple[str, str], int] = {}
@@ -80,13 +82,16 @@ async def persist_batch(
             links[(m.connector, key)] = state.id
         state.message_count += 1
         state.last_message_at = max(state.last_message_at, m.sent_at)
-        state.changed = True
+        state.touched = True
         state.preview = item.text[:PREVIEW_CHARS]
 
     message_ids: list[int] = []
     if rows:
-        result = await conn.execute(messages.insert().returning(messages.c.id, sort_by_parameter_order=True), rows)
-        message_ids = [r[0] for r in result]
+        # Mapped back by the natural key: asking for parameter order makes SQLAlchemy insert row by row on SQLite.
+        result = await conn.execute(
+            messages.insert().returning(messages.c.id, messages.c.connector, messages.c.provider_id), rows)
+        id_of = {(c, p): i for i, c, p in result}
+        message_ids = [id_of[(r["connector"], r["provider_id"])] for r in rows]
 
     for item, (message_id, old_text) in zip(edit_items, edit_rows):
         await conn.execute(
@@ -101,23 +106,22 @@ async def persist_batch(
 
     await upsert(
         conn, thread_links,
-        [{"connector": c, "thread_key": k[:500], "conversation_id": cid} for (c, k), cid in links.items()],
+        [{"connector": c, "thread_key": k[:500], "conversation_id": cid} for (c, k), cid in links.items()
+         if known_links.get((c, k)) != cid],
         ["connector", "thread_key"], ["conversation_id"],
     )
-    unique_states = list({s.id: s for s in all_states if s.changed}.values())
+    unique_states = list({s.id: s for s in all_states if s.changed or s.touched}.values())
     await _write_conversations(conn, unique_states, now)
 
     events: list[Event] = []
     for s in unique_states:
         kind = "conversation.created" if s.is_new else "conversation.updated"
         events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, now)}))
-    if message_ids:
-        for part_start in range(0, len(message_ids), 500):
-            part = message_ids[part_start : part_start + 500]
-            for r in await conn.execute(select(messages).where(messages.c.id.in_(part))):
-                events.append(Event("message.created", r.conversation_id, None,
-                                    {"type": "message.created", "conversation_id": r.conversation_id,
-                                     "message": message_view(r)}))
+    for row, message_id in zip(rows, message_ids):
+        # The row as written (plus its id) is what the API would read back: no second query for the events.
+        view = message_view(SimpleNamespace(**_VIEW_DEFAULTS, **row, id=message_id))
+        events.append(Event("message.created", row["conversation_id"], None,
+                            {"type": "message.created", "conversation_id": row["conversation_id"], "message": view}))
     for message_id, _ in edit_rows:
         r = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
         events.append(Event("message.updated", r.conversation_id, None,
@@ -130,22 +134,40 @@ async def persist_batch(
     return PersistedBatch(message_ids, events)
 
 
+_VIEW_DEFAULTS = {"agent_id": None, "reason": None, "error": None, "sent_at": None, "edited_at": None}
+
+
 async def _write_conversations(conn: AsyncConnection, states: list[ConversationState], now: datetime) -> None:
+    """Only message stats moved (the common case): a narrow update. Anything else: the full one."""
+    light = [s for s in states if not s.changed]
+    if light:
+        await conn.execute(
+            conversations.update().where(conversations.c.id == bindparam("b_id")).values(
+                message_count=bindparam("b_count"), last_message_at=bindparam("b_last"),
+                preview=bindparam("b_preview"), updated_at=bindparam("b_now")),
+            [{"b_id": s.id, "b_count": s.message_count, "b_last": s.last_message_at, "b_preview": s.preview,
+              "b_now": now} for s in light])
+    states = [s for s in states if s.changed]
     if not states:
         return
     stmt = conversations.update().where(conversations.c.id == bindparam("b_id")).values(
         status=bindparam("b_status"), priority=bindparam("b_priority"), type=bindparam("b_type"),
         team_id=bindparam("b_team"), assignee_id=bindparam("b_assignee"), language=bindparam("b_language"),
         message_count=bindparam("b_count"), last_message_at=bindparam("b_last"), preview=bindparam("b_preview"),
-        updated_at=bindparam("b_now"), type_confidence=bindparam("b_confidence"), type_reasons=bindparam("b_reasons"),
+        updated_at=bindparam("b_now"),
     )
     await conn.execute(stmt, [
         {"b_id": s.id, "b_status": s.status.value, "b_priority": s.priority.value, "b_type": s.type,
          "b_team": s.team_id, "b_assignee": s.assignee_id, "b_language": s.language, "b_count": s.message_count,
-         "b_last": s.last_message_at, "b_preview": s.preview, "b_now": now,
-         "b_confidence": s.type_confidence, "b_reasons": list(s.type_reasons)}
+         "b_last": s.last_message_at, "b_preview": s.preview, "b_now": now}
         for s in states
     ])
+    typed = [s for s in states if s.type_set]
+    if typed:
+        await conn.execute(
+            conversations.update().where(conversations.c.id == bindparam("b_id")).values(
+                type_confidence=bindparam("b_confidence"), type_reasons=bindparam("b_reasons")),
+            [{"b_id": s.id, "b_confidence": s.type_confidence, "b_reasons": list(s.type_reasons)} for s in typed])
     tag_rows = [{"conversation_id": s.id, "tag": t} for s in states for t in s.tags]
     await insert_ignore(conn, conversation_tags, tag_rows)
     for s in states:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import (
@@ -24,7 +24,7 @@ from inbox.domain import (
     format_ticket,
     parse_ticket,
 )
-from inbox.store.ops import chunks
+from inbox.store.ops import chunks, select_by_pairs
 from inbox.store.schema import contact_identities, contacts, conversation_tags, conversations, private_links, thread_links
 
 
@@ -52,9 +52,11 @@ class ConversationState:
     preview: str | None = None
     type_confidence: float | None = None
     type_reasons: tuple[str, ...] = ()
+    type_set: bool = False  # a stage classified it in this batch: write type, confidence and reasons
     is_new: bool = False
     opened_by_this_batch: bool = False  # new or reopened: its first message here counts as "first"
-    changed: bool = False
+    changed: bool = False  # status, type, tags, priority, team, assignee...: the full row is written
+    touched: bool = False  # only message count / last message time / preview moved
 
     @property
     def ticket(self) -> str | None:
@@ -80,15 +82,11 @@ async def resolve_contacts(
     wanted = {(s.kind.value, s.value): s for s in senders}
     found: dict[tuple[str, str], tuple[int, int]] = {}
     keys = list(wanted)
-    for part in chunks(keys):
-        rows = await conn.execute(
-            select(contact_identities.c.kind, contact_identities.c.value, contact_identities.c.id,
-                   contact_identities.c.contact_id).where(
-                tuple_(contact_identities.c.kind, contact_identities.c.value).in_(part)
-            )
-        )
-        for kind, value, ident_id, contact_id in rows:
-            found[(kind, value)] = (ident_id, contact_id)
+    ci = contact_identities.c
+    for kind, value, ident_id, contact_id in await select_by_pairs(
+        conn, (ci.kind, ci.value, ci.id, ci.contact_id), ci.kind, ci.value, keys
+    ):
+        found[(kind, value)] = (ident_id, contact_id)
     missing = [k for k in keys if k not in found]
     if missing:
         contact_rows = [
@@ -113,6 +111,12 @@ async def resolve_contacts(
     return found
 
 
+# What the pipeline needs of a conversation (type_reasons is JSON: decoding it per batch is pure waste).
+_STATE_COLUMNS = [conversations.c[name] for name in (
+    "id", "connector", "channel", "thread_key", "visibility", "status", "type", "priority", "team_id", "assignee_id",
+    "contact_id", "subject", "language", "message_count", "last_message_at", "preview")]
+
+
 def _state_from_row(row, tags: set[str]) -> ConversationState:  # noqa: ANN001 - a Row
     return ConversationState(
         id=row.id, connector=row.connector, channel=row.channel, thread_key=row.thread_key,
@@ -120,7 +124,6 @@ def _state_from_row(row, tags: set[str]) -> ConversationState:  # noqa: ANN001 -
         priority=Priority(row.priority), team_id=row.team_id, assignee_id=row.assignee_id,
         contact_id=row.contact_id, subject=row.subject, language=row.language,
         message_count=row.message_count, last_message_at=row.last_message_at, tags=tags, preview=row.preview,
-        type_confidence=row.type_confidence, type_reasons=tuple(row.type_reasons or ()),
     )
 
 
@@ -135,7 +138,7 @@ async def load_conversations(conn: AsyncConnection, ids: set[int]) -> dict[int, 
             )
         ):
             tag_map.setdefault(cid, set()).add(tag)
-        for row in await conn.execute(select(conversations).where(conversations.c.id.in_(part))):
+        for row in await conn.execute(select(*_STATE_COLUMNS).where(conversations.c.id.in_(part))):
             states[row.id] = _state_from_row(row, tag_map.get(row.id, set()))
     return states
 
@@ -144,6 +147,8 @@ class Threader:
     def __init__(self, reopen_window: timedelta, subject_window: timedelta) -> None:
         self.reopen_window = reopen_window
         self.subject_window = subject_window
+        # Links found by the last assign(): the writer skips re-writing those that did not change.
+        self.known_links: dict[tuple[str, str], int] = {}
 
     async def assign(
         self,
@@ -154,15 +159,14 @@ class Threader:
     ) -> list[ConversationState]:
         """The conversation of each message (new ones get ids before returning)."""
         link_keys = {(m.connector, k) for m in msgs for k in (*m.thread_hints, m.thread_key)}
-        linked: dict[tuple[str, str], int] = {}
-        pairs = list(link_keys)
-        for part in chunks(pairs):
-            for c, k, cid in await conn.execute(
-                select(thread_links.c.connector, thread_links.c.thread_key, thread_links.c.conversation_id).where(
-                    tuple_(thread_links.c.connector, thread_links.c.thread_key).in_(part)
-                )
-            ):
-                linked[(c, k)] = cid
+        tl = thread_links.c
+        linked = {
+            (c, k): cid
+            for c, k, cid in await select_by_pairs(
+                conn, (tl.connector, tl.thread_key, tl.conversation_id), tl.connector, tl.thread_key, link_keys
+            )
+        }
+        self.known_links = linked
         tokens = [m.link_token for m in msgs if m.link_token]
         token_conv: dict[str, int] = {}
         if tokens:
@@ -203,12 +207,15 @@ class Threader:
 
         new_states = [s for s in dict.fromkeys(out) if s.id is None]
         if new_states:
+            # One new conversation per (connector, thread key) in a batch: map ids back by it, not by row order.
             result = await conn.execute(
-                conversations.insert().returning(conversations.c.id, sort_by_parameter_order=True),
+                conversations.insert().returning(conversations.c.id, conversations.c.connector,
+                                                 conversations.c.thread_key),
                 [_insert_row(s, now) for s in new_states],
             )
-            for s, (cid,) in zip(new_states, result):
-                s.id = cid
+            id_of = {(c, k): cid for cid, c, k in result}
+            for s in new_states:
+                s.id = id_of[(s.connector, s.thread_key)]
         return out
 
     def _find(self, m, states, linked, token_conv, batch_links) -> ConversationState | None:  # noqa: ANN001

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections import defaultdict
 from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Table, and_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,3 +35,18 @@ async def upsert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]
     stmt = _insert(conn, table)
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
     await conn.execute(stmt, rows)
+
+
+async def select_by_pairs(
+    conn: AsyncConnection, columns: Sequence[Any], first: Column, second: Column, pairs: Iterable[tuple[Any, Any]]
+) -> list[Row]:
+    """Rows whose (first, second) is one of `pairs`, as `first = a AND second IN (...)` per distinct `a`: SQLite
+    does not use a composite index for a row-value IN list (it scans the table), but does for this form."""
+    grouped: dict[Any, set[Any]] = defaultdict(set)
+    for a, b in pairs:
+        grouped[a].add(b)
+    rows: list[Row] = []
+    for a, bs in grouped.items():
+        for part in chunks(sorted(bs)):
+            rows.extend(await conn.execute(select(*columns).where(and_(first == a, second.in_(part)))))
+    return rows
