@@ -21,6 +21,7 @@ from routing.sensitive.context import SEED_KEYWORDS, has_any
 VALID_LENGTHS = (24, 21, 18, 15, 12)
 _MIN_WORDS = 12
 _GLUED_MIN_MEAN_RANK = 600  # random draws from 2048 average ~1024; prose averages a few hundred
+_EXPECTED_MIN_MEAN_RANK = 450  # alone on a line or right after "助记词是" a phrase is expected: a lower bar
 
 
 def _wordlist(language: str) -> list[str]:
@@ -44,9 +45,16 @@ def _deletions(word: str) -> set[str]:
 _ENGLISH_DELETIONS = set().union(*(_deletions(word) for word in _ENGLISH))
 
 
+# Everyday words one letter away from a list word ("thanks" ~ "thank"?) that end a pasted phrase, not part of it.
+_COMMON_NOT_TYPOS = frozenset(
+    "the and you for thanks thx this that with have was are not but can its his her our your from will been has had "
+    "pls plz hello dear sir regards cheers".split()
+)
+
+
 def _is_english_typo(token: str) -> bool:
     """Edit distance 1 from some wordlist word (missing, extra or swapped-in letter)."""
-    if not 3 <= len(token) <= 9:
+    if not 3 <= len(token) <= 9 or token in _COMMON_NOT_TYPOS:
         return False
     if token in _ENGLISH_DELETIONS:
         return True
@@ -226,9 +234,10 @@ def _glued_chinese_spans(text: str, segments: list[tuple[int, int]], context: bo
         after_keywords: list[int] | None = None
         if context:
             after_keywords = _after_keywords(segment)
-            if _after_keywords(text[max(0, low - 8) : low] + "\0") or low == 0:
+            if _after_keywords(text[max(0, low - 8) : low] + "\0"):
                 after_keywords.append(0)  # "助记词：<segment>"
-        window = _glued_window(indices, after_keywords)  # type: ignore[arg-type]  # the segment holds list chars only
+        own_line = (low == 0 or text[low - 1] == "\n") and (high == len(text) or text[high] in "\r\n")
+        window = _glued_window(indices, after_keywords, own_line)  # type: ignore[arg-type]  # list chars only
         if window is not None:
             spans.append((low + window[0], low + window[1]))
     return spans
@@ -253,9 +262,12 @@ def _after_keywords(segment: str) -> list[int]:
     return positions
 
 
-def _glued_window(indices: list[int], after_keywords: list[int] | None) -> tuple[int, int] | None:
-    """Solid Chinese: the whole segment is the phrase, or (with context) a window at the segment's end or right
-    after the keyword ("我的助记词是……")."""
+def _glued_window(
+    indices: list[int], after_keywords: list[int] | None, own_line: bool = False
+) -> tuple[int, int] | None:
+    """Solid Chinese: the whole segment is the phrase, or (with context) a window right after the keyword
+    ("我的助记词是……"). Prose made of list characters fails the rarity bar (mean list rank), which is lower
+    right after a keyword, where a phrase is expected."""
     count = len(indices)
     for length in VALID_LENGTHS:
         if length > count or (after_keywords is None and length != count):
@@ -267,9 +279,11 @@ def _glued_window(indices: list[int], after_keywords: list[int] | None) -> tuple
             window = indices[low : low + length]
             if length != count and len(set(window)) != length:
                 continue  # a random phrase rarely repeats a character; prose does
-            if any(first == second for first, second in zip(window, window[1:])):
+            if not own_line and any(first == second for first, second in zip(window, window[1:])):
                 continue  # doubled characters (谢谢, 看看) are typical of prose, rare in a random draw
-            if sum(window) >= _GLUED_MIN_MEAN_RANK * length and checksum_ok(window):
+            expected = own_line or (after_keywords is not None and low in after_keywords)
+            bar = _EXPECTED_MIN_MEAN_RANK if expected else _GLUED_MIN_MEAN_RANK
+            if sum(window) >= bar * length and checksum_ok(window):
                 return low, low + length
     return None
 
@@ -318,7 +332,7 @@ def _list_edges(run: list[_Token]) -> list[int]:
     capitalised word follows lower-case ones ("… w12 Please help")."""
     gaps = [token.gap for token in run[1:]]
     usual = max(set(gaps), key=gaps.count)
-    edges = [1, len(run) - 1]  # one stray word on either side is the commonest case ("Hi w1 … w12 thanks")
+    edges: list[int] = []
     for position in range(1, len(run)):
         token = run[position]
         if token.gap != usual or (token.title and not run[position - 1].title):
@@ -341,9 +355,12 @@ def _checksum_window(
     for length in VALID_LENGTHS:
         if length > count:
             continue
-        candidates = [count - length, 0]
-        candidates += [start for start in hints if start + length <= count]
-        candidates += [end - length for end in hints if end >= length]
+        # Windows bounded on both sides by the run's edges or list edges first, then one side, then one stray
+        # word on either side ("Hi w1 … w12 thanks"), then (with context, in short runs) anywhere.
+        bounds = {0, count, *hints}
+        one_side = [low for low in range(count - length + 1) if low in bounds or low + length in bounds]
+        candidates = [low for low in one_side if low in bounds and low + length in bounds] + one_side
+        candidates += [low for low in (1, count - length - 1) if 0 <= low <= count - length]
         if context and count - length <= 4:
             candidates += range(count - length + 1)
         seen: set[int] = set()
@@ -372,18 +389,19 @@ def _near_valid(run: list[_Token], hints: list[int]) -> tuple[int, int] | None:
     gaps = [token.gap for token in run[1:]]
     listed = max(set(gaps), key=gaps.count).strip() != "" or "\n" in "".join(gaps)
     count = len(run)
-    edges = sorted({0, count, *hints})
+    bounds = {0, count, *hints}
     for length in VALID_LENGTHS:
         if length > count:
             continue
-        for low in [*edges, *(edge - length for edge in edges)]:
-            if low < 0 or low + length > count:
-                continue
-            window = run[low : low + length]
-            has_typo = typo is not None and low <= typo < low + length
-            known = [token.index for token in window if token.index is not None]
-            if len(known) - len(set(known)) > (1 if has_typo else 0) + (0 if length <= 18 else 1):
-                continue
-            if has_typo or (typo is None and listed):
-                return low, low + length
+        one_side = [low for low in range(count - length + 1) if low in bounds or low + length in bounds]
+        ordered = [low for low in one_side if low in bounds and low + length in bounds] + one_side
+        # A clean list beats a window that needs the typo allowance.
+        for wants_typo in (False, True):
+            for low in ordered:
+                has_typo = typo is not None and low <= typo < low + length
+                if has_typo != wants_typo or (not has_typo and not listed):
+                    continue
+                known = [token.index for token in run[low : low + length] if token.index is not None]
+                if len(known) - len(set(known)) <= (1 if has_typo else 0) + (0 if length <= 18 else 1):
+                    return low, low + length
     return None
