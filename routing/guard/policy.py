@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inbox.domain import Priority
 from routing.guard.texts import GuardTexts
@@ -95,6 +95,27 @@ class GuardPolicy(_Strict):
     linkable: TierRule = Field(default_factory=_linkable_default)
     kinds: dict[str, KindRule] = Field(default_factory=dict)
     texts: GuardTexts = Field(default_factory=GuardTexts)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_onto_defaults(cls, data: object) -> object:
+        """A config section names only what it changes: `personal: {inbound_public: none}` keeps the tier's other
+        defaults, and `texts: {outbound_notice: {en: …}}` keeps the other languages."""
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for tier, default in (("secret", _secret_default), ("personal", _personal_default),
+                              ("linkable", _linkable_default)):  # fmt: skip
+            if isinstance(merged.get(tier), dict):
+                merged[tier] = {**default().model_dump(), **merged[tier]}
+        texts = merged.get("texts")
+        if isinstance(texts, dict):
+            defaults = GuardTexts().model_dump()
+            merged["texts"] = {
+                name: {**defaults[name], **value} if isinstance(value, dict) and name in defaults else value
+                for name, value in texts.items()
+            }
+        return merged
 
     @field_validator("kinds")
     @classmethod
