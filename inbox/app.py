@@ -1,13 +1,14 @@
 """The aiohttp application: agent API, events, in-app chat, webhooks, UI; plus the services behind them."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inbox.api import admin, conversations, session
 from inbox.api.context import CTX, AppContext, json_error
@@ -17,7 +18,7 @@ from inbox.outbox import OutboxDispatcher
 from inbox.pipeline.core import Pipeline
 from inbox.pipeline.stages import Stage, WebhookCall
 from inbox.store import db
-from inbox.store.schema import connector_configs
+from inbox.store.schema import agents, connector_configs
 from inbox.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,17 @@ def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
         rules = RulesHolder(settings.routing.rules)
         stages.append(RulesStage(rules))
     return stages, rules, policy
+
+
+def warm_up() -> None:
+    """Train/compile what the stages need before the first message, off the event loop."""
+    try:
+        from routing.classifier import classify
+        from routing.sensitive import detect
+    except ImportError:
+        return
+    classify("warm up 预热")
+    detect("warm up 预热")
 
 
 async def prepare_database(settings: Settings):  # noqa: ANN201 - AsyncEngine
@@ -135,11 +147,12 @@ def build_app(settings: Settings) -> web.Application:
         engine = await prepare_database(settings)
         events = EventBus()
         stages, rules, policy = build_stages(settings)
+        await asyncio.to_thread(warm_up)
         supervisor: Supervisor
         dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url)
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
                             send_webhook=_webhook_sender)
-        supervisor = Supervisor(pipeline, engine)
+        supervisor = Supervisor(pipeline, engine, settings.public_url)
         app[CTX] = AppContext(settings, engine, events, pipeline, supervisor, dispatcher, rules, policy,
                               {c.name for c in settings.connectors})
         await pipeline.start()
@@ -148,6 +161,10 @@ def build_app(settings: Settings) -> web.Application:
             await supervisor.add(entry.name, entry.config)
         async with engine.connect() as conn:
             saved = (await conn.execute(select(connector_configs))).all()
+            if (await conn.execute(select(func.count()).select_from(agents))).scalar_one() == 0:
+                print("no agents yet: create an admin with\n"
+                      "  echo 'a-long-password' | inbox user add admin@example.com --role admin --password-stdin",
+                      flush=True)
         for row in saved:
             if row.name in app[CTX].config_connectors:
                 continue

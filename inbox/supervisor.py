@@ -120,9 +120,10 @@ class Runtime:
 
 
 class Supervisor:
-    def __init__(self, pipeline: Pipeline, engine: AsyncEngine) -> None:
+    def __init__(self, pipeline: Pipeline, engine: AsyncEngine, public_url: str = "http://127.0.0.1:8080") -> None:
         self.pipeline = pipeline
         self.engine = engine
+        self.public_url = public_url.rstrip("/")
         self.runtimes: dict[str, Runtime] = {}
 
     def redactor(self, secrets: list[str]):  # noqa: ANN201
@@ -137,6 +138,9 @@ class Supervisor:
     async def add(self, name: str, config: ConnectorConfig) -> Runtime:
         if name in self.runtimes:
             await self.remove(name)
+        if "webhook_url" in type(config).model_fields and getattr(config, "webhook_url", None) is None:
+            # Webhooks are served by our own app: its public URL plus the connector's route.
+            config = config.model_copy(update={"webhook_url": f"{self.public_url}/webhooks/{config.type}/{name}"})
         secrets = secret_values(config)
         health = Health()
         host = PipelineHost(name, self.pipeline, self.engine, health, self.redactor(secrets))
