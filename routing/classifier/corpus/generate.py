@@ -16,6 +16,9 @@ from routing.classifier.corpus import CORPUS_DIR, HELDOUT_PATH, TRAIN_PATH, Exam
 from routing.classifier.types import ISSUE_TYPES
 
 VARIANTS_PER_TEMPLATE = {"train": 12, "heldout": 4}
+# A held-out example this similar to any training example (cosine of character-trigram sets) is a near-copy and is
+# dropped: short greetings ("hey") can't help being identical across splits.
+NEAR_COPY_SIMILARITY = 0.8
 _SLOT = re.compile(r"\{(\w+)\}")
 _SEED = 20261121
 
@@ -52,11 +55,14 @@ def generate() -> dict[str, list[Example]]:
         spec = yaml.safe_load((CORPUS_DIR / "templates" / f"{issue_type}.yaml").read_text(encoding="utf-8"))
         if spec["type"] != issue_type:
             raise ValueError(f"templates/{issue_type}.yaml says type {spec['type']!r}")
-        more = yaml.safe_load((CORPUS_DIR / "templates" / f"{issue_type}.more.yaml").read_text(encoding="utf-8"))
-        for language, templates in more["train"].items():
-            spec["train"][language] = spec["train"][language] + templates
-        type_slots = {language: {**shared, **more["slots"].get(language, {})}
-                      for language, shared in slots_by_language.items()}
+        type_slots = {language: dict(shared) for language, shared in slots_by_language.items()}
+        # Further training batches: <type>.more.yaml, <type>.more2.yaml, ... (slots from any batch serve all).
+        for more_path in sorted((CORPUS_DIR / "templates").glob(f"{issue_type}.more*.yaml")):
+            more = yaml.safe_load(more_path.read_text(encoding="utf-8"))
+            for language, templates in more["train"].items():
+                spec["train"][language] = spec["train"][language] + templates
+            for language, slots in (more.get("slots") or {}).items():
+                type_slots[language].update(slots)
         for split, examples in splits.items():
             for language, templates in spec[split].items():
                 for index, template in enumerate(templates):
@@ -74,6 +80,24 @@ def generate() -> dict[str, list[Example]]:
     return splits
 
 
+def max_similarity_to(reference: list[str], texts: list[str]) -> list[float]:
+    """For each text, its highest character-trigram cosine similarity to any reference text."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.preprocessing import normalize as unit_rows
+
+    from routing.classifier.features import normalize
+
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), preprocessor=normalize, binary=True)
+    reference_rows = unit_rows(vectorizer.fit_transform(reference).astype(float))
+    text_rows = unit_rows(vectorizer.transform(texts).astype(float))
+    return [float(value) for value in (text_rows @ reference_rows.T).max(axis=1).toarray().ravel()]
+
+
+def drop_near_copies(train: list[Example], heldout: list[Example]) -> list[Example]:
+    similarity = max_similarity_to([example.text for example in train], [example.text for example in heldout])
+    return [example for example, value in zip(heldout, similarity) if value < NEAR_COPY_SIMILARITY]
+
+
 def _write(path: Path, examples: list[Example]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for example in examples:
@@ -84,6 +108,9 @@ def _write(path: Path, examples: list[Example]) -> None:
 
 def main() -> int:
     splits = generate()
+    generated = len(splits["heldout"])
+    splits["heldout"] = drop_near_copies(splits["train"], splits["heldout"])
+    print(f"dropped {generated - len(splits['heldout'])} held-out near-copies of training examples", file=sys.stderr)
     _write(TRAIN_PATH, splits["train"])
     _write(HELDOUT_PATH, splits["heldout"])
     print(f"train: {len(splits['train'])} examples, heldout: {len(splits['heldout'])} examples", file=sys.stderr)
