@@ -1,7 +1,7 @@
 // Admin pages: connectors (health, enable/disable, add/edit with validation, secrets write-only), rules, agents
 // and teams, canned replies.
 import { ApiError, del, get, put } from "./api.js";
-import { clear, formatTime, h, toast } from "./dom.js";
+import { clear, fill, formatTime, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { schemaForm } from "./schema_form.js";
 import { mountAgents, mountCanned, mountRules, mountTeams } from "./admin_more.js";
@@ -43,7 +43,7 @@ function mountConnectors(root) {
 
   async function refresh() {
     let list;
-    try { list = (await get("/api/v1/connectors")).connectors; } catch (e) { clear(table).append(h("tr", {}, h("td", { colspan: 7 }, problemsList(e)))); return; }
+    try { list = (await get("/api/v1/connectors")).connectors; } catch (e) { fill(table, h("tr", {}, h("td", { colspan: 7 }, problemsList(e)))); return; }
     clear(table);
     for (const c of list) {
       const fromFile = c.source === "config file";
@@ -90,7 +90,7 @@ function mountConnectors(root) {
     let form = null;
     const draw = () => {
       form = schemaForm(schemas[typeSelect.value], connector ? connector.config : {});
-      clear(fields).append(form.el);
+      fill(fields, form.el);
     };
     typeSelect.addEventListener("change", draw);
     draw();
@@ -104,7 +104,7 @@ function mountConnectors(root) {
         toast(t("admin.saved"));
         refresh();
       } catch (err) {
-        clear(errorBox).append(problemsList(err));
+        fill(errorBox, problemsList(err));
       }
     };
     formBox.append(h("form.card.edit-connector", { on: { submit } },

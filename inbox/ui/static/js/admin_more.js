@@ -1,6 +1,6 @@
 // Admin: routing rules (view, validate, save, dry run), agents, teams, canned replies.
 import { ApiError, del, get, post, put } from "./api.js";
-import { clear, h, toast } from "./dom.js";
+import { clear, fill, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { problemsList } from "./admin.js";
 import { loadCanned } from "./composer.js";
@@ -40,17 +40,17 @@ export function mountRules(root) {
 
   async function validate() {
     const body = await post("/api/v1/rules/validate", { text: editor.value });
-    clear(result).append(body.ok ? h("p.ok", { text: t("rules.valid") })
+    fill(result, body.ok ? h("p.ok", { text: t("rules.valid") })
       : h("div.error", {}, h("p", { text: t("rules.invalid") }), h("ul.problems", {}, body.errors.map((x) => h("li", { text: x })))));
   }
 
   async function save() {
     try {
       const body = await put("/api/v1/rules", { text: editor.value });
-      clear(result).append(h("p.ok", { text: t("rules.saved") }));
+      fill(result, h("p.ok", { text: t("rules.saved") }));
       renderSummary(body.rules);
     } catch (e) {
-      clear(result).append(problemsList(e));
+      fill(result, problemsList(e));
     }
   }
 
@@ -62,7 +62,7 @@ export function mountRules(root) {
       const eff = body.effects;
       const effects = Object.entries(eff).filter(([, v]) => v && (!Array.isArray(v) || v.length))
         .map(([k, v]) => h("li", {}, h("b", { text: k }), ": ", Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : x.text)).join(", ") : String(v)));
-      clear(dryOut).append(
+      fill(dryOut, 
         body.classification ? h("p", { text: t("rules.classified", { type: body.classification.type,
           p: Math.round(body.classification.confidence * 100) }) }) : null,
         body.findings.length ? h("p", { text: t("rules.findings", { kinds: body.findings.map((f) => f.kind).join(", ") }) }) : null,
@@ -71,7 +71,7 @@ export function mountRules(root) {
           ` — ${f.actions.join("; ")}${f.stopped ? " (stop)" : ""}`))) : h("p.muted", { text: t("rules.noneFired") }),
         effects.length ? h("ul.effects", {}, effects) : null);
     } catch (err) {
-      clear(dryOut).append(problemsList(err));
+      fill(dryOut, problemsList(err));
     }
   }
 
@@ -96,7 +96,7 @@ function simpleForm(fields, onSubmit, submitLabel) {
   const form = h("form.card.inline-form", { on: { submit: async (e) => {
     e.preventDefault();
     const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim() || null]));
-    try { await onSubmit(values); form.reset(); clear(error); } catch (err) { clear(error).append(problemsList(err)); }
+    try { await onSubmit(values); form.reset(); clear(error); } catch (err) { fill(error, problemsList(err)); }
   } } }, Object.values(inputs), h("button.primary", { type: "submit", text: submitLabel }), error);
   return form;
 }
@@ -123,7 +123,7 @@ export function mountAgents(root) {
 export function mountTeams(root) {
   const list = h("ul.team-list");
   const load = async () => {
-    clear(list).append(...(await get("/api/v1/teams")).teams.map((x) => h("li", { text: x.name })));
+    fill(list, ...(await get("/api/v1/teams")).teams.map((x) => h("li", { text: x.name })));
   };
   root.append(h("h2", { text: t("admin.teams") }), list,
     simpleForm([["name", { required: true }]], async (v) => { await post("/api/v1/teams", v); load(); }, t("common.add")));

@@ -1,7 +1,7 @@
 // The reply box: where the reply goes, what the guard will do with the draft (asked before sending), private notes
 // with @mentions, and canned replies typed as /shortcut.
 import { get, post } from "./api.js";
-import { clear, debounce, h, toast } from "./dom.js";
+import { clear, fill, debounce, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { contactName, findingLabel } from "./labels.js";
 
@@ -29,8 +29,8 @@ export class Composer {
     this.previewSeq = 0;
     this.suggestions = [];
     this.active = 0;
-    this.build();
     this.schedulePreview = debounce(() => this.preview(), PREVIEW_DELAY_MS);
+    this.build();
     loadCanned();
   }
 
@@ -123,7 +123,7 @@ export class Composer {
     if (tok.sigil === "/") {
       const canned = await loadCanned();
       this.suggestions = canned.filter((c) => c.shortcut.toLowerCase().startsWith(word) || c.title.toLowerCase().includes(word))
-        .slice(0, 8).map((c) => ({ label: `/${c.shortcut}`, detail: c.title, insert: this.fill(c.text), tok }));
+        .slice(0, 8).map((c) => ({ label: `/${c.shortcut}`, detail: c.title, insert: this.fillTemplate(c.text), tok }));
     } else {
       this.suggestions = this.agents.filter((a) => a.name.toLowerCase().startsWith(word) || a.email.startsWith(word))
         .slice(0, 8).map((a) => ({ label: `@${a.name}`, detail: a.email,
@@ -133,7 +133,7 @@ export class Composer {
     this.renderSuggest();
   }
 
-  fill(text) {
+  fillTemplate(text) {
     return text.replaceAll("{ticket}", this.conversation.ticket).replaceAll("{name}", contactName(this.conversation.contact));
   }
 
@@ -166,7 +166,7 @@ export class Composer {
 
   async showAllCanned() {
     const canned = await loadCanned(true);
-    this.suggestions = canned.map((c) => ({ label: `/${c.shortcut}`, detail: c.title, insert: this.fill(c.text), tok: null }));
+    this.suggestions = canned.map((c) => ({ label: `/${c.shortcut}`, detail: c.title, insert: this.fillTemplate(c.text), tok: null }));
     if (!canned.length) toast(t("composer.noCanned"));
     this.active = 0;
     this.renderSuggest();
@@ -181,7 +181,7 @@ export class Composer {
       const body = await post(`/api/v1/conversations/${this.conversation.id}/preview`, { text });
       if (seq === this.previewSeq) this.renderGuard(body.route);
     } catch (e) {
-      if (seq === this.previewSeq) clear(this.guard).append(h("div.muted", { text: `${t("guard.unavailable")}: ${e.message}` }));
+      if (seq === this.previewSeq) fill(this.guard, h("div.muted", { text: `${t("guard.unavailable")}: ${e.message}` }));
     }
   }
 
@@ -202,8 +202,13 @@ export class Composer {
       this.guard.append(h("div.guard-item.info", { text: t("guard.found", { kinds: kindsText(findings) }) }));
     }
     if (route.blocked_publicly && !moved) this.guard.append(h("div.guard-item.danger", { text: t("guard.blocked") }));
-    for (const reason of route.reasons || []) this.guard.append(h("div.guard-reason.muted", { text: reason }));
-    if (!this.guard.childElementCount) this.guard.append(h("div.guard-item.ok", { text: t("guard.clean") }));
+    const reasons = route.reasons || [];
+    if (!this.guard.childElementCount && !reasons.length) this.guard.append(h("div.guard-item.ok", { text: t("guard.clean") }));
+    else if (reasons.length) {
+      // The guard's own words, for the curious; the lines above already say what will happen.
+      this.guard.append(h("details.guard-reasons", {}, h("summary", { text: t("guard.why") }),
+        h("ul", {}, reasons.map((r) => h("li", { text: r })))));
+    }
   }
 
   async send() {

@@ -3,7 +3,7 @@
 import { get, session } from "./api.js";
 import { clear, formatTime, h } from "./dom.js";
 import { t } from "./i18n.js";
-import { identityLabel, ISSUE_TYPES, PRIORITIES, STATUSES } from "./labels.js";
+import { identityFull, ISSUE_TYPES, PRIORITIES, STATUSES } from "./labels.js";
 
 let teamsCache = null;
 function loadTeams() {
@@ -34,7 +34,7 @@ export function renderDetails(root, c, { agents, revealed, onReveal, change }) {
     h("h3", { text: t("details.contact") }),
     h("div.contact-name", { text: contact.name || "" }),
     h("ul.identities", {}, (contact.identities || []).map((i) =>
-      h("li", {}, h(`span.badge.id-${i.kind}`, { text: t(`identity.${i.kind}`) }), " ", h("span", { text: identityLabel(i) })))),
+      h("li", {}, h(`span.badge.id-${i.kind}`, { text: t(`identity.${i.kind}`) }), " ", h("span", { text: identityFull(i) })))),
     contact.language ? h("div.muted", { text: `${t("details.language")}: ${contact.language}` }) : null,
     contact.unreachable ? h("div.warn", { text: t("details.unreachable") }) : null,
   ));

@@ -42,6 +42,11 @@ export function clear(el) {
   return el;
 }
 
+/** Replace el's children (nulls and falses skipped, unlike the DOM's own append). */
+export function fill(el, ...children) {
+  return append(clear(el), children);
+}
+
 export function $(selector, root = document) {
   return root.querySelector(selector);
 }

@@ -11,6 +11,12 @@ export function identityLabel(identity) {
   return identity.handle && identity.handle !== who ? `${who} (@${identity.handle})` : who;
 }
 
+/** Every part of an identity an agent may need: name, @handle and the raw id or address. */
+export function identityFull(identity) {
+  const parts = [identity.display_name, identity.handle ? `@${identity.handle}` : null, identity.value];
+  return [...new Set(parts.filter(Boolean))].join(" · ");
+}
+
 export function contactName(contact) {
   if (!contact) return t("contact.unknown");
   if (contact.name) return contact.name;

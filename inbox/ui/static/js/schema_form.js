@@ -36,7 +36,7 @@ export function schemaForm(schema, value = {}, root = schema, path = "") {
     const label = h("label", { for: id, text: `${s.title || raw.title || key}${required.has(key) ? " *" : ""}` });
     if (s.type === "object" && s.properties) {
       const sub = schemaForm(s, current || raw.default || {}, root, `${path}${key}-`);
-      el.append(h("fieldset", {}, h("legend", { text: s.title || key }), sub.el));
+      el.append(h("fieldset", {}, h("legend", { text: raw.title || key }), sub.el));
       readers.push((out) => { out[key] = sub.read(); });
       continue;
     }

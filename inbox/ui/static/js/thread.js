@@ -1,6 +1,6 @@
 // The open conversation: header, the whole thread, details and actions, presence, and the reply box.
 import { get, patch, session } from "./api.js";
-import { clear, debounce, formatTime, h, toast } from "./dom.js";
+import { clear, fill, debounce, formatTime, h, toast } from "./dom.js";
 import * as events from "./events.js";
 import { t } from "./i18n.js";
 import { Composer } from "./composer.js";
@@ -33,7 +33,7 @@ export class ConversationPane {
   }
 
   showEmpty() {
-    clear(this.root).append(h("div.pane-empty", {}, h("p", { text: t("pane.none") }), h("p.hint", { text: t("pane.hint") })));
+    fill(this.root, h("div.pane-empty", {}, h("p", { text: t("pane.none") }), h("p.hint", { text: t("pane.hint") })));
   }
 
   async open(id) {
@@ -52,7 +52,7 @@ export class ConversationPane {
       this.render();
       events.announce("viewing", id);
     } catch (e) {
-      clear(this.root).append(h("p.error", { text: `${t("error.load")}: ${e.message}` }));
+      fill(this.root, h("p.error", { text: `${t("error.load")}: ${e.message}` }));
     }
   }
 
@@ -93,7 +93,7 @@ export class ConversationPane {
       onSent: (m) => { this.onMessageEvent({ conversation_id: this.id, message: m }); this.onChanged(); },
       onTyping: () => events.announce("typing", this.id),
     });
-    clear(this.root).append(h("div.conv", {},
+    fill(this.root, h("div.conv", {},
       this.head, this.presenceEl,
       h("div.conv-body", {}, h("div.thread-col", {}, this.thread, this.composer.el), this.details)));
     this.renderHeader();
@@ -104,7 +104,7 @@ export class ConversationPane {
 
   renderHeader() {
     const c = this.conversation;
-    clear(this.head).append(
+    fill(this.head, 
       h("h2", {}, h("span.ticket", { text: c.ticket }), " ", h("span", { text: contactName(c.contact) })),
       h(`span.badge.ch-${c.channel}`, { text: t(`channel.${c.channel}`) }),
       h(`span.badge.vis-${c.visibility}`, { text: t(`visibility.${c.visibility}`) }),
@@ -166,8 +166,8 @@ export class ConversationPane {
       m.edited_at ? h("span.edited", { text: t("msg.edited") }) : null,
       m.reason ? h("span.reason", { text: m.reason }) : null);
     const body = h("div.msg-body");
-    const showText = () => clear(body).append(h("div.text", { text: m.text }));
-    const showHtml = () => clear(body).append(h("iframe.mail-frame", {
+    const showText = () => fill(body, h("div.text", { text: m.text }));
+    const showHtml = () => fill(body, h("iframe.mail-frame", {
       sandbox: "", referrerpolicy: "no-referrer", title: t("msg.formatted"), srcdoc: FRAME_CSP + m.html }));
     let formatted = !!m.html;
     const toggle = m.html ? h("button.link.toggle-format", { type: "button", text: t("msg.showText"),
@@ -219,7 +219,6 @@ export class ConversationPane {
     const parts = [...this.presence.values()].map((p) =>
       p.state === "typing" && now - p.at < TYPING_SHOWN_MS ? t("presence.typing", { name: p.name })
         : t("presence.viewing", { name: p.name }));
-    this.presenceEl.textContent = parts.join(" · ");
-    this.presenceEl.hidden = !parts.length;
+    this.presenceEl.textContent = parts.join(" · "); // stays in the grid when empty (:empty has no padding)
   }
 }
