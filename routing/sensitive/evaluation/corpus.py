@@ -257,6 +257,12 @@ def _negative(rng: Rng, language: str) -> str:
     return rng.choice(makers)()
 
 
+def everyday_message(rng: Rng) -> str:
+    """A short message with no sensitive data (filler plus a hard negative), as most inbound traffic is."""
+    language = rng.choice(["en", "zh"])
+    return (" " if language == "en" else "").join((rng.choice(_FILLER[language]), _negative(rng, language))).strip()
+
+
 def generate(count: int, seed: int = 7) -> list[LabelledMessage]:
     rng = random.Random(seed)
     kinds = sorted(_TEMPLATES)
