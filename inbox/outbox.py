@@ -157,7 +157,8 @@ class OutboxDispatcher:
             if connector is None:  # the private channel found is on a connector that is down
                 await self._retry(conn, row, f"connector {out.connector} is not running", 30.0)
                 return
-            out = replace(out, channel=Channel(connector.type_name))
+            if connector.type_name in Channel.__members__.values():  # plugins may have types of their own
+                out = replace(out, channel=Channel(connector.type_name))
         try:
             result = await connector.send(out)
         except PrivateChannelRefused as e:

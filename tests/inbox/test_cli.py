@@ -1,0 +1,46 @@
+"""The `inbox` command as a user runs it (a subprocess with the installed entry point's module)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(*args: str, stdin: str = "", cwd=None, env=None) -> subprocess.CompletedProcess:  # noqa: ANN001
+    return subprocess.run([sys.executable, "-m", "inbox.cli", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+def test_user_add_then_duplicate_is_refused(tmp_path) -> None:  # noqa: ANN001
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n")
+    ok = run("user", "add", "Ann@Example.com", "--role", "admin", "--password-stdin", "--config", str(cfg),
+             stdin="a-long-password\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "ann@example.com" in ok.stdout and "a-long-password" not in ok.stdout + ok.stderr
+    again = run("user", "add", "ann@example.com", "--role", "agent", "--password-stdin", "--config", str(cfg),
+                stdin="another-password\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    short = run("user", "add", "bo@example.com", "--role", "agent", "--password-stdin", "--config", str(cfg),
+                stdin="short\n")
+    assert short.returncode == 1 and "at least 8" in short.stderr
+
+
+def test_check_config_names_file_and_key_never_the_secret(tmp_path) -> None:  # noqa: ANN001
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("connectors:\n  bot:\n    type: telegram\n    token: 123456:VERYSECRETTOKEN\n    mode: carrier-pigeon\n")
+    r = run("check-config", "--config", str(cfg))
+    assert r.returncode == 2
+    assert f"{cfg}: connectors.bot.mode" in r.stderr
+    assert "VERYSECRETTOKEN" not in r.stdout + r.stderr
+
+
+def test_check_config_ok(tmp_path) -> None:  # noqa: ANN001
+    r = run("check-config", cwd=tmp_path)
+    assert r.returncode == 0 and "built-in defaults: OK" in r.stdout
+
+
+def test_db_upgrade_reports_revision(tmp_path) -> None:  # noqa: ANN001
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n")
+    r = run("db", "upgrade", "--config", str(cfg))
+    assert r.returncode == 0 and "revision 0001" in r.stdout

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from inbox.config import ConfigError, default_settings, parse_settings
+
+GOOD = """
+database: {url: "sqlite+aiosqlite:///./x.db"}
+connectors:
+  app-chat:
+    type: webchat
+    identity_secret: ${CHAT_SECRET}
+"""
+
+
+def test_env_substitution_and_types() -> None:
+    s = parse_settings(GOOD, "inbox.yaml", {"CHAT_SECRET": "hunter2hunter2"})
+    [entry] = s.connectors
+    assert entry.name == "app-chat" and entry.config.type == "webchat"
+    assert entry.config.identity_secret.get_secret_value() == "hunter2hunter2"
+    assert "hunter2" not in repr(entry.config)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        (GOOD, {}, "inbox.yaml: connectors.app-chat.identity_secret: environment variable CHAT_SECRET is not set"),
+        ("connectors: {a: {type: pigeon}}", {}, "inbox.yaml: connectors.a.type: unknown connector type 'pigeon'"),
+        ("connectors: {a: {type: webchat, colour: red}}", {}, "inbox.yaml: connectors.a.colour: unknown key"),
+        ("server: {port: 99999}", {}, "inbox.yaml: server.port:"),
+        ("servr: {}", {}, "inbox.yaml: servr: unknown section"),
+        ("a: [", {}, "inbox.yaml: line"),
+        ("- 1", {}, "inbox.yaml: the top level must be a mapping"),
+        ("connectors: {a: {type: webchat, max_frame_bytes: lots}}", {}, "inbox.yaml: connectors.a.max_frame_bytes:"),
+    ],
+)
+def test_errors_name_file_and_key(text: str, env: dict[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_settings(text, "inbox.yaml", env)
+    assert any(p.startswith(expected) for p in e.value.problems), e.value.problems
+
+
+def test_secret_values_are_never_echoed() -> None:
+    text = "connectors: {a: {type: webchat, identity_secret: [not-a-string-SEKRET]}}"
+    with pytest.raises(ConfigError) as e:
+        parse_settings(text, "inbox.yaml", {})
+    assert "SEKRET" not in str(e.value)
+
+
+def test_defaults_serve_chat_on_sqlite() -> None:
+    s = default_settings()
+    assert s.database.url.startswith("sqlite+aiosqlite") and [c.config.type for c in s.connectors] == ["webchat"]
