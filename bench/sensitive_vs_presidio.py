@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inbox.pipeline.stages import Finding  # noqa: E402
-from routing.sensitive import KINDS, TIERS, detect  # noqa: E402
-from routing.sensitive.evaluation.corpus import generate  # noqa: E402
-from routing.sensitive.evaluation.metrics import Report, evaluate  # noqa: E402
+from inbox.pipeline.stages import Finding
+from routing.sensitive import KINDS, TIERS, detect
+from routing.sensitive.evaluation.corpus import generate
+from routing.sensitive.evaluation.metrics import Report, evaluate
 
 PRESIDIO_TO_OURS = {
     "CREDIT_CARD": "card_number",
@@ -37,8 +37,13 @@ def presidio_detector() -> tuple[Detector | None, str]:
     try:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NoOpNlpEngine
-        from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, CryptoRecognizer,
-                                                              EmailRecognizer, IbanRecognizer, PhoneRecognizer)
+        from presidio_analyzer.predefined_recognizers import (
+            CreditCardRecognizer,
+            CryptoRecognizer,
+            EmailRecognizer,
+            IbanRecognizer,
+            PhoneRecognizer,
+        )
     except ImportError as error:
         return None, f"presidio-analyzer is not installed ({error}); pip install presidio-analyzer"
     try:

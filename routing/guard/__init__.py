@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from routing.guard.display import display_mask, mask_value
 from routing.guard.outbound import OutboundDecision, check_outbound, outbound_preview
-from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, KindRule, OutboundAction, TierRule
+from routing.guard.policy import (
+    GuardPolicy,
+    InboundPrivate,
+    InboundPublic,
+    KindRule,
+    OutboundAction,
+    TierRule,
+)
 from routing.guard.stage import SensitiveStage, findings_for, mask_secrets
 from routing.guard.texts import GuardTexts, reply_language
 

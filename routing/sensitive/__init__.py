@@ -18,15 +18,15 @@ def detect(text: str) -> list[Finding]:
 
 
 __all__ = [
-    "DetectorOptions",
-    "Finding",
     "KINDS",
     "LINKABLE",
     "PERSONAL",
     "SECRET",
-    "SensitiveDetector",
     "TIERS",
     "TIER_NAMES",
+    "DetectorOptions",
+    "Finding",
+    "SensitiveDetector",
     "detect",
     "mask_label",
     "redact",

@@ -8,7 +8,12 @@ from inbox.pipeline.stages import Finding
 from routing.sensitive.credentials import find_credentials
 from routing.sensitive.crypto import find_crypto
 from routing.sensitive.normalize import normalize
-from routing.sensitive.numbers import find_cards_and_ids, find_emails, find_ibans, find_phones
+from routing.sensitive.numbers import (
+    find_cards_and_ids,
+    find_emails,
+    find_ibans,
+    find_phones,
+)
 from routing.sensitive.seed import find_seed_phrases
 from routing.sensitive.tiers import TIERS
 

@@ -11,7 +11,14 @@ from collections.abc import Iterable
 import phonenumbers
 
 from routing.sensitive.checksums import cn_id_ok, iban_ok, luhn_ok
-from routing.sensitive.context import CARD_CONTEXT, ID_CONTEXT, NOT_CARD_CONTEXT, PHONE_CONTEXT, appears_near, nearest_before
+from routing.sensitive.context import (
+    CARD_CONTEXT,
+    ID_CONTEXT,
+    NOT_CARD_CONTEXT,
+    PHONE_CONTEXT,
+    appears_near,
+    nearest_before,
+)
 
 Candidate = tuple[str, int, int]
 

@@ -36,8 +36,7 @@ def _lines(stdin: TextIO) -> Iterator[bytes | str]:
     """Lines as bytes when the stream has a binary buffer, so one undecodable line can't end the run."""
     buffer: BinaryIO | None = getattr(stdin, "buffer", None)
     source = buffer if buffer is not None else stdin
-    for line in source:
-        yield line
+    yield from source
 
 
 def _text_of(raw_line: bytes | str, *, plain: bool) -> str:

@@ -10,9 +10,10 @@ of common characters, so such windows must also pass the checksum and use charac
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from mnemonic import Mnemonic
 
@@ -47,8 +48,7 @@ _ENGLISH_DELETIONS = set().union(*(_deletions(word) for word in _ENGLISH))
 
 # Everyday words one letter away from a list word ("thanks" ~ "thank"?) that end a pasted phrase, not part of it.
 _COMMON_NOT_TYPOS = frozenset(
-    "the and you for thanks thx this that with have was are not but can its his her our your from will been has had "
-    "pls plz hello dear sir regards cheers".split()
+    ["the", "and", "you", "for", "thanks", "thx", "this", "that", "with", "have", "was", "are", "not", "but", "can", "its", "his", "her", "our", "your", "from", "will", "been", "has", "had", "pls", "plz", "hello", "dear", "sir", "regards", "cheers"]
 )
 
 
@@ -139,10 +139,8 @@ def _english_streaks(lower: str) -> tuple[int, int]:
         if word in _ENGLISH:
             listed += 1
             tolerant += 1
-            if tolerant > best_tolerant:
-                best_tolerant = tolerant
-                if listed > best_listed:
-                    best_listed = listed
+            best_tolerant = max(best_tolerant, tolerant)
+            best_listed = max(best_listed, listed)
         else:
             tolerant = listed + 1
             listed = 0
@@ -279,7 +277,7 @@ def _glued_window(
             window = indices[low : low + length]
             if length != count and len(set(window)) != length:
                 continue  # a random phrase rarely repeats a character; prose does
-            if not own_line and any(first == second for first, second in zip(window, window[1:])):
+            if not own_line and any(first == second for first, second in itertools.pairwise(window)):
                 continue  # doubled characters (谢谢, 看看) are typical of prose, rare in a random draw
             expected = own_line or (after_keywords is not None and low in after_keywords)
             bar = _EXPECTED_MIN_MEAN_RANK if expected else _GLUED_MIN_MEAN_RANK
@@ -296,7 +294,7 @@ def _spans_in_run(run: list[_Token], context: bool) -> list[tuple[int, int]]:
         # A phrase never spans a sentence end or a colon: look at each piece on its own.
         bounds = [0, *strong, len(run)]
         spans: list[tuple[int, int]] = []
-        for low, high in zip(bounds, bounds[1:]):
+        for low, high in itertools.pairwise(bounds):
             piece = run[low:high]
             if piece:
                 piece[0] = _Token(piece[0].start, piece[0].end, piece[0].index, False, False, "", piece[0].title)

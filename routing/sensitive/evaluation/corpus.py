@@ -206,9 +206,7 @@ _VALUES: dict[str, ValueMaker] = {
 
 def _bip39_sentence(rng: Rng) -> str:
     """Ordinary-sounding text made only of BIP-39 words, with no valid checksum window."""
-    common = [w for w in "please help account order check again today because money still missing wallet transfer "
-              "fee price balance where when what about above accident credit cash since rather stable they "
-              "want know need send receive lock open close".split() if w in set(v.wordlist("english"))]  # fmt: skip
+    common = [w for w in ["please", "help", "account", "order", "check", "again", "today", "because", "money", "still", "missing", "wallet", "transfer", "fee", "price", "balance", "where", "when", "what", "about", "above", "accident", "credit", "cash", "since", "rather", "stable", "they", "want", "know", "need", "send", "receive", "lock", "open", "close"] if w in set(v.wordlist("english"))]  # fmt: skip
     from mnemonic import Mnemonic
 
     index = {w: i for i, w in enumerate(Mnemonic("english").wordlist)}

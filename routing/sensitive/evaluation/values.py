@@ -124,7 +124,7 @@ def cn_mobile(rng: random.Random) -> str:
 
 def foreign_phone(rng: random.Random) -> str:
     while True:
-        region, code, digits = rng.choice([("US", "1", 10), ("GB", "44", 10), ("HK", "852", 8), ("SG", "65", 8)])
+        code, digits = rng.choice([("1", 10), ("44", 10), ("852", 8), ("65", 8)])  # US, GB, HK, SG
         national = "".join(rng.choice("23456789" if i == 0 else "0123456789") for i in range(digits))
         number = phonenumbers.parse(f"+{code}{national}")
         if phonenumbers.is_valid_number(number):

@@ -1,10 +1,17 @@
 """Pipeline items as the pipeline hands them to the sensitive stage."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from inbox.domain import (Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority,
-                          Visibility)
+from inbox.domain import (
+    Channel,
+    ContactIdentity,
+    ConversationStatus,
+    IdentityKind,
+    InboundMessage,
+    Priority,
+    Visibility,
+)
 from inbox.pipeline.stages import ConversationView, PipelineItem
 
 
@@ -14,7 +21,7 @@ def make_item(text: str, *, visibility: Visibility = Visibility.PUBLIC, channel:
     message = InboundMessage(
         connector="x-support", channel=channel, provider_id="m1", thread_key="t1", visibility=visibility,
         sender=ContactIdentity(IdentityKind.TWITTER, "42"), text=text,
-        sent_at=datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc), flags=flags, raw=raw, language=language)
+        sent_at=datetime(2026, 11, 24, 2, 0, tzinfo=UTC), flags=flags, raw=raw, language=language)
     conversation = ConversationView(
         id=None, ticket=None, connector="x-support", channel=channel.value, visibility=visibility,
         status=ConversationStatus.OPEN, type=None, tags=tags, priority=Priority.NORMAL, team=None, assignee=None,

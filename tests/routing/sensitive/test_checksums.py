@@ -1,6 +1,12 @@
 from datetime import date
 
-from routing.sensitive.checksums import base58check_payload, bech32_ok, cn_id_ok, iban_ok, luhn_ok
+from routing.sensitive.checksums import (
+    base58check_payload,
+    bech32_ok,
+    cn_id_ok,
+    iban_ok,
+    luhn_ok,
+)
 
 
 def test_luhn() -> None:

@@ -1,4 +1,6 @@
 """Every kind, in both languages, with the hard negatives next to it."""
+import itertools
+
 import pytest
 
 from routing.sensitive import TIERS, detect
@@ -80,7 +82,7 @@ def test_findings_sorted_non_overlapping_with_tiers() -> None:
     text = "email a@b.co phone 13812345678 password: hunter22 txid " + HEX
     findings = detect(text)
     assert [f.start for f in findings] == sorted(f.start for f in findings)
-    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
     assert all(f.tier == TIERS[f.kind] for f in findings)
     assert [f.kind for f in findings] == ["email", "phone", "password", "tx_hash"]
 

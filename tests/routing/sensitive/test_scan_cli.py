@@ -34,7 +34,7 @@ def test_bad_lines_get_an_error_and_scanning_goes_on() -> None:
 
 
 def test_plain_mode_one_text_per_line() -> None:
-    code, out = scan("call 13812345678\r\n\nno data\n".encode(), plain=True)
+    code, out = scan(b"call 13812345678\r\n\nno data\n", plain=True)
     assert code == 0
     assert [len(line["findings"]) for line in out] == [1, 0, 0]  # type: ignore[arg-type]
 
