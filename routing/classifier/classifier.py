@@ -26,10 +26,11 @@ class IssueClassifier:
 
     def classify(self, text: str) -> Classification:
         text = text[:_MAX_TEXT_CHARS]
+        normalized = normalize(text)
+        if not any(character.isalpha() for character in normalized):  # "", "???", "12345": nothing to go on
+            return Classification(FALLBACK_TYPE, 1.0 if not text.strip() else 0.5, ("no words in the text",))
         index, values = self._model.features(text)
-        hits = self._lexicon.hits(normalize(text))
-        if index.size == 0 and not hits:
-            return Classification(FALLBACK_TYPE, 1.0 if not text.strip() else 0.5, ("no recognisable words",))
+        hits = self._lexicon.hits(normalized)
         scores = self._model.scores(index, values)
         counted: dict[str, int] = {}
         for hit in hits:
@@ -41,27 +42,43 @@ class IssueClassifier:
         best = int(np.argmax(probabilities))
         label = self._model.classes[best]
         reasons = [f'phrase "{hit.phrase}"' for hit in hits if hit.type == label][:_MAX_PHRASE_REASONS]
-        reasons += self._ngram_reasons(index, values, best, reasons)
+        reasons += self._ngram_reasons(index, values, best, reasons, normalized)
         return Classification(label, round(float(probabilities[best]), 4), tuple(reasons))
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
         return [self.classify(text) for text in texts]
 
-    def _ngram_reasons(self, index: np.ndarray, values: np.ndarray, best: int, already: list[str]) -> list[str]:
-        """The text pieces that pushed hardest toward the chosen type, longest piece of overlapping ones kept."""
+    def _ngram_reasons(self, index: np.ndarray, values: np.ndarray, best: int, already: list[str],
+                       normalized: str) -> list[str]:
+        """The words or Chinese pieces that pushed hardest toward the chosen type, as the customer wrote them."""
         if index.size == 0:
             return []
         contribution = values * self._model.weights[index, best]
+        words = normalized.split()
         candidates: list[str] = []
         for position in np.argsort(-contribution)[:_NGRAM_CANDIDATES]:
-            piece = self._gram(int(index[position])).strip()
-            min_length = 3 if piece.isascii() else 2  # "vi" says nothing; "提现" says a lot
-            if contribution[position] > 0 and len(piece) >= min_length and piece not in candidates:
+            if contribution[position] <= 0:
+                break
+            piece = self._readable(self._gram(int(index[position])), words)
+            if piece and piece not in candidates:
                 candidates.append(piece)
         quoted = " ".join(already)
         kept = [piece for piece in candidates
                 if piece not in quoted and not any(piece != other and piece in other for other in candidates)]
         return [f'text "{piece}"' for piece in kept[:_MAX_NGRAM_REASONS]]
+
+    @staticmethod
+    def _readable(gram: str, words: list[str]) -> str | None:
+        """"w:how" -> "how"; "ind" -> "bind" (the whole English word it came from); Chinese pieces as they are."""
+        if gram.startswith(("w:", "b:")):
+            gram = gram[2:]
+        gram = gram.strip()
+        if not gram.isascii():
+            return gram if len(gram) >= 2 else None
+        if " " in gram:
+            return gram
+        whole = next((word for word in words if gram in word), None)
+        return whole if whole and len(whole) >= 3 else None
 
     def _gram(self, position: int) -> str:
         names = getattr(self, "_names", None)

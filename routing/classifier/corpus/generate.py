@@ -87,7 +87,9 @@ def max_similarity_to(reference: list[str], texts: list[str]) -> list[float]:
 
     from routing.classifier.features import normalize
 
-    vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), preprocessor=normalize, binary=True)
+    # Padded, so a two-character text ("多谢") still has trigrams to compare.
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), preprocessor=lambda text: f" {normalize(text)} ",
+                                 binary=True)
     reference_rows = unit_rows(vectorizer.fit_transform(reference).astype(float))
     text_rows = unit_rows(vectorizer.transform(texts).astype(float))
     return [float(value) for value in (text_rows @ reference_rows.T).max(axis=1).toarray().ravel()]
