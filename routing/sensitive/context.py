@@ -25,7 +25,9 @@ KEY_CONTEXT = re.compile(
 )
 TX_CONTEXT = re.compile(
     r"(?<![a-z])tx|txid|txn|transaction|hash|/tx/|explorer|scan\.(?:io|org|com)|blockchair|(?<![a-z])block(?![a-z])|"
-    r"交易|哈希|转账|轉賬|轉帳|充值|提现|提現|提币|提幣|记录|記錄|订单|訂單"
+    r"deposit|withdraw|transfer|(?<![a-z])sent(?![a-z])|(?<![a-z])send(?![a-z])|payment|confirm|pending|stuck|"
+    r"arrived|received|network|chain|usdt|trc20|erc20|bep20|"
+    r"交易|哈希|转账|轉賬|轉帳|充值|提现|提現|提币|提幣|记录|記錄|订单|訂單|到账|到賬|确认|確認|区块|區塊|链上|鏈上"
 )
 CARD_CONTEXT = re.compile(r"card|visa|master|amex|unionpay|卡号|卡號|银行卡|銀行卡|信用卡|储蓄卡|借记卡|银联|銀聯")
 ID_CONTEXT = re.compile(r"身份证|身份證|(?<![a-z])id(?![a-z])|identity|证件|證件|实名|實名|kyc")

@@ -12,7 +12,7 @@ Candidate = tuple[str, int, int]
 _VALUE_TRAILING = ".,;:!?)]}>\"'”’」』`。，；：！？）"
 
 _PASSWORD_EN = re.compile(
-    r"(?:password|passwd|pwd|passphrase|pass ?code|pin(?: code| number)?)(?![a-z])"
+    r"(?:password|passwd|pwd|passphrase|pass ?code|pin(?: code| number)?|(?:pass|pw)(?=\s*[:=：]))(?![a-z])"
     r"(?: for (?:my |the )?[a-z]+(?: account)?)?(?: (?:is|was|=|is now|:))?[ \t]*[:=：]?[ \t]*"
 )
 _PASSWORD_ZH = re.compile(

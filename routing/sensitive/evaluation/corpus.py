@@ -223,6 +223,7 @@ def _luhn_order_number(rng: Rng) -> str:
 
 
 def _negative(rng: Rng, language: str) -> str:
+    makers: list[Callable[[], str]]
     if language == "en":
         makers = [
             lambda: f"Order {_luhn_order_number(rng)} has not shipped yet",

@@ -18,6 +18,12 @@ def kinds(text: str) -> list[tuple[str, str]]:
         ("密码是abc12345，谢谢", [("password", "abc12345")]),
         ("我的支付密码为 884422", [("password", "884422")]),
         ("the verification code is 123456", [("otp", "123456")]),
+        ("verification code 123456 expired", [("otp", "123456")]),
+        ("验证码123456已失效", [("otp", "123456")]),
+        ("my pin is 1234", [("password", "1234")]),
+        ("pass: qwerty123", [("password", "qwerty123")]),
+        ("I paid 4111 1111 1111 1111 yesterday", [("card_number", "4111 1111 1111 1111")]),
+        ("Call me at 138 1234 5678", [("phone", "138 1234 5678")]),
         ("验证码 654321", [("otp", "654321")]),
         ("654321是验证码", [("otp", "654321")]),
         ("card 4111 1111 1111 1111 thanks", [("card_number", "4111 1111 1111 1111")]),
@@ -46,6 +52,7 @@ def test_64_hex_is_decided_by_context() -> None:
     assert kinds(f"private key: {HEX}") == [("private_key", HEX)]
     assert kinds(f"这是我的私钥{HEX}") == [("private_key", HEX)]
     assert kinds(f"https://etherscan.io/tx/0x{HEX}") == [("tx_hash", "0x" + HEX)]
+    assert kinds(f"my deposit {HEX} has not arrived") == [("tx_hash", HEX)]
     assert kinds(HEX) == [("private_key", HEX)]  # no context: fail safe
 
 
@@ -65,6 +72,14 @@ def test_64_hex_is_decided_by_context() -> None:
         "fee was 0.00012345 BTC",
         "验证码2024年过期了吗",
         "时间戳1676671391，金额¥3,380,000",
+        "Reference: 4111111111111111",
+        "my uid is 13812345678",
+        "My password is still not working after reset",
+        "Your verification code is incorrect",
+        "zip code 10001",
+        "HTTP status code 4040",
+        "我的验证码收不到",
+        "密码是什么",
     ],
 )
 def test_hard_negatives(text: str) -> None:
