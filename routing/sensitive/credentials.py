@@ -34,7 +34,7 @@ _OTP_VALUE = re.compile(
     re.IGNORECASE,
 )
 _OTP_BEFORE_KEYWORD = re.compile(
-    r"(?<![0-9A-Za-z])([0-9]{4,8})(?:\s|是|为|為|就是|我的){0,3}(?:短信验证码|验证码|驗證碼|动态码|動態碼)"
+    r"([0-9](?<![0-9A-Za-z][0-9])[0-9]{3,7})(?:\s|是|为|為|就是|我的){0,3}(?:短信验证码|验证码|驗證碼|动态码|動態碼)"
 )
 _NOT_OTP_BEFORE = re.compile(
     r"(?<![a-z])(?:error|err|status|http|promo|coupon|invite|invitation|referral|zip|postal|country|area|tracking|order|"

@@ -9,7 +9,7 @@ from routing.sensitive.context import KEY_CONTEXT, TX_CONTEXT, nearest_before
 Candidate = tuple[str, int, int]
 
 # ASCII boundaries only, so a token glued to Chinese text ("地址TLa2…") is still found.
-_LONG_TOKEN = re.compile(r"[0-9A-Za-z]{25,120}(?![0-9A-Za-z])")
+_LONG_TOKEN = re.compile(r"[0-9A-Za-z](?<![0-9A-Za-z][0-9A-Za-z])[0-9A-Za-z]{24,119}(?![0-9A-Za-z])")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 _CONTEXT_WINDOW = 60

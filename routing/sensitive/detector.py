@@ -1,6 +1,7 @@
 """The detector: normalise, run each family of recognisers behind a cheap pre-check, resolve overlaps, map back."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -76,12 +77,22 @@ class SensitiveDetector:
 
 
 def _resolve(candidates: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Greedy by precedence; `starts`/`ends` hold the chosen, non-overlapping spans sorted, so each check is a
+    bisect (a message with thousands of findings stays linear-logarithmic)."""
     ordered = sorted(candidates, key=lambda item: (_PRECEDENCE[item[0]], item[1] - item[2], item[1]))
+    starts: list[int] = []
+    ends: list[int] = []
     chosen: list[tuple[str, int, int]] = []
     for candidate in ordered:
         _, start, end = candidate
-        if all(end <= other_start or start >= other_end for _, other_start, other_end in chosen):
-            chosen.append(candidate)
+        slot = bisect.bisect_right(starts, start)
+        if slot > 0 and ends[slot - 1] > start:
+            continue  # overlaps the chosen span starting at or before it
+        if slot < len(starts) and starts[slot] < end:
+            continue  # overlaps the next chosen span
+        starts.insert(slot, start)
+        ends.insert(slot, end)
+        chosen.append(candidate)
     chosen.sort(key=lambda item: item[1])
     return chosen
 

@@ -22,22 +22,28 @@ from routing.sensitive.context import (
 
 Candidate = tuple[str, int, int]
 
-# Patterns start with a plain character class so the regex engine can skip ahead quickly; the "not glued to a
-# longer token" check on the left is done in Python (`_clean_start`), which is much cheaper than a look-behind
-# tried at every position.
+# Patterns start with a plain character class so the regex engine can skip ahead quickly (a leading look-behind
+# would be tried at every position); `_clean_start` then rules out amounts' decimals.
 _END = r"(?![0-9A-Za-z])(?![.,][0-9])"
 
-_CARD = re.compile(r"[0-9](?:[ \-]?[0-9]){12,18}" + _END)
-_CN_ID = re.compile(r"[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-_CN_MOBILE = re.compile(r"(?:\+86[ \-]?1|0086[ \-]?1|1)[3-9][0-9](?:[ \-]?[0-9]{4}){2}" + _END)
-_INTERNATIONAL = re.compile(r"(?:\+|00)[1-9][0-9 ()\-]{6,18}[0-9]" + _END)
-_CN_LANDLINE = re.compile(r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2}[ \-])[0-9]{7,8}" + _END)
-_LOCAL_PHONE = re.compile(r"[(0-9][0-9]{1,4}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,5}" + _END)
-_EMAIL = re.compile(
-    r"[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})"
-    r"(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+# Each pattern checks the character before its first one right after consuming it (`(?<!…[0-9])`): a match is
+# only tried where a token starts, so a 100k-digit line costs one attempt, not one per digit.
+_CARD = re.compile(r"[0-9](?<![0-9A-Za-z][0-9])(?:[ \-]?[0-9]){12,18}" + _END)
+_CN_ID = re.compile(r"[1-9](?<![0-9A-Za-z][1-9])[0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+_CN_MOBILE = re.compile(
+    r"(?:\+(?<![0-9A-Za-z+]\+)86[ \-]?1|0(?<![0-9A-Za-z]0)086[ \-]?1|1(?<![0-9A-Za-z+]1))[3-9][0-9](?:[ \-]?[0-9]{4}){2}"
+    + _END
 )
-_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![0-9A-Za-z])")
+_INTERNATIONAL = re.compile(r"(?:\+(?<![0-9A-Za-z+]\+)|0(?<![0-9A-Za-z]0)0)[1-9][0-9 ()\-]{6,18}[0-9]" + _END)
+_CN_LANDLINE = re.compile(
+    r"(?:\((?<![0-9A-Za-z]\()0[1-9][0-9]{1,2}\)|0(?<![0-9A-Za-z]0)[1-9][0-9]{1,2}[ \-])[0-9]{7,8}" + _END
+)
+_LOCAL_PHONE = re.compile(r"[(0-9](?<![0-9A-Za-z][(0-9])[0-9]{1,4}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,5}" + _END)
+_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+\-](?<![A-Za-z0-9._%+\-][A-Za-z0-9_%+\-])(?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9]"
+    r"(?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+_IBAN = re.compile(r"[A-Z](?<![0-9A-Za-z][A-Z])[A-Z][0-9]{2}(?: ?[A-Z0-9]){11,30}(?![0-9A-Za-z])")
 
 # ISO 13616 lengths for the countries our customers bank in (and the common SEPA ones).
 _IBAN_LENGTHS = {
