@@ -178,5 +178,16 @@ def build_app(settings: Settings) -> web.Application:
         await dispatcher.stop()
         await engine.dispose()
 
+    async def close_sockets(app: web.Application) -> None:
+        """Shutdown waits for open handlers: stop connectors (closing chat sockets) and agent feeds first.
+        The pipeline keeps running until cleanup, so what connectors deliver while stopping is still stored."""
+        context = app.get(CTX)
+        if context is None:
+            return
+        await context.supervisor.stop_all()
+        await asyncio.gather(*(ws.close(code=1001, message=b"server shutting down") for ws in list(context.sockets)),
+                             return_exceptions=True)
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(close_sockets)
     return app

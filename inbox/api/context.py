@@ -26,6 +26,7 @@ class AppContext:
     rules: Any = None  # routing.rules.RulesHolder when routing is configured
     guard_policy: Any = None  # routing.guard.GuardPolicy
     config_connectors: set[str] = field(default_factory=set)  # names from the config file (not editable in the UI)
+    sockets: set[Any] = field(default_factory=set)  # open agent event websockets, closed on shutdown
 
 
 CTX = web.AppKey("inbox_context", AppContext)

@@ -70,6 +70,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         return json_error(401, "missing or invalid token")
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
+    app.sockets.add(ws)
     presence: dict[str, object] = {}
     with app.events.subscribe() as sub:
         async def pump() -> None:
@@ -96,6 +97,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 
                         app.events.publish(Event("presence", cid, None, presence))
         finally:
+            app.sockets.discard(ws)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -149,3 +149,35 @@ async def test_healthz_lists_connectors(engine, db_url) -> None:  # noqa: ANN001
                 break
             await asyncio.sleep(0.1)
         assert body["status"] == "ok" and states[-1] == "running", states
+
+
+async def test_every_acked_message_survives_a_stop_mid_stream(engine, db_url) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from inbox.store.schema import messages
+
+    acked: dict[str, int] = {}
+    settings = settings_for(db_url)
+    async with running(settings) as (server, http):
+        async with http.ws_connect(f"/chat/v1/ws?user_id=s1&user_hash={user_hash('app-secret', 's1')}") as chat:
+            await _recv(chat, "history")
+
+            async def reader() -> None:
+                async for frame in chat:
+                    body = frame.json()
+                    if body.get("type") == "ack":
+                        acked[body["client_id"]] = body["id"]
+
+            task = asyncio.create_task(reader())
+            for i in range(300):
+                await chat.send_json({"type": "message", "text": f"stream {i}", "client_id": f"s{i}"})
+                if i == 150:
+                    await asyncio.sleep(0.2)
+                    await server.close()  # the server stops while the client is still sending
+                    break
+            await asyncio.sleep(0.2)
+            task.cancel()
+    assert acked, "some messages must have been acked before the stop"
+    async with engine.connect() as conn:
+        stored = set((await conn.execute(select(messages.c.id))).scalars())
+    assert set(acked.values()) <= stored
