@@ -34,15 +34,17 @@ def mask_raw(
     detector: SensitiveDetector,
     should_mask: Callable[[Finding], bool],
     max_chars: int,
+    known: dict[str, str] | None = None,
 ) -> RawOutcome:
-    """`secret_values`: (kind, value) pairs masked in the message text, replaced literally here as well."""
+    """`secret_values`: (kind, value) pairs masked in the message text, replaced literally here as well.
+    `known`: strings already scanned (the message text -> its masked form), reused when the payload repeats them."""
     if raw is None:
         return RawOutcome(None, None)
     if len(raw) > max_chars:
         if secret_values:
             return RawOutcome(None, "raw payload dropped: too large to scan and the message had a secret")
         return RawOutcome(raw, None)
-    masked, found_here = _mask_json(raw, secret_values, detector, should_mask)
+    masked, found_here = _mask_json(raw, secret_values, detector, should_mask, known or {})
     if masked is None:
         masked, found_here = _mask_text(raw, secret_values, detector, should_mask)
         if (secret_values or found_here) and _ENCODED_MIME.search(raw):
@@ -69,11 +71,16 @@ def _mask_text(
     return masked, found
 
 
+# A string shorter than this cannot hold a secret together with the words that make it one ("pin 1234").
+_SHORTEST_INTERESTING = 8
+
+
 def _mask_json(
     raw: str,
     secret_values: list[tuple[str, str]],
     detector: SensitiveDetector,
     should_mask: Callable[[Finding], bool],
+    known: dict[str, str],
 ) -> tuple[str | None, bool]:
     if raw.lstrip()[:1] not in ("{", "["):
         return None, False
@@ -81,11 +88,23 @@ def _mask_json(
         document = json.loads(raw)
     except ValueError:
         return None, False
+    if not secret_values:
+        # One scan over an unescaped rendering decides whether the string-by-string walk is needed at all.
+        view = json.dumps(document, ensure_ascii=False)
+        view = view.replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"')
+        if not any(should_mask(finding) for finding in detector.detect(view)):
+            return raw, False
     found = False
 
     def walk(value: object) -> object:
         nonlocal found
         if isinstance(value, str):
+            if value in known:
+                masked = known[value]
+                found = found or masked != value
+                return masked
+            if len(value) < _SHORTEST_INTERESTING and not secret_values:
+                return value
             masked, hit = _mask_text(value, secret_values, detector, should_mask)
             found = found or hit
             return masked

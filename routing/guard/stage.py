@@ -50,12 +50,14 @@ class SensitiveStage:
         findings = [finding for finding in self._detector.detect(item.text) if policy.enabled_kind(finding.kind)]
         masked_kinds = {kind for kind in {f.kind for f in findings} if policy.rule_for(kind).mask_at_rest}
         secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
+        masked_text, masked_findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)
         outcome = mask_raw(
             item.raw,
             secret_values,
             self._detector,
             lambda finding: policy.enabled_kind(finding.kind) and policy.rule_for(finding.kind).mask_at_rest,
             policy.max_raw_scan_chars,
+            known={item.text: masked_text},
         )
         item.raw = outcome.raw
         if outcome.note:
@@ -64,7 +66,7 @@ class SensitiveStage:
             item.findings = []
             return
         language = item.language or reply_language(item.text, item.message.language)
-        item.text, item.findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)
+        item.text, item.findings = masked_text, masked_findings
         kinds = list(dict.fromkeys(finding.kind for finding in findings))
         effects = item.effects
         effects.add_tags.add(policy.tag)

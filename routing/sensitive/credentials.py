@@ -19,10 +19,12 @@ _PASSWORD_ZH = re.compile(
     r"(?:登录密码|登錄密碼|支付密码|支付密碼|交易密码|交易密碼|资金密码|資金密碼|密码|密碼|口令|pin码|pin碼)"
     r"(?:是|为|為|:|：|=|\s){0,3}"
 )
-_OTP_EN = re.compile(
-    r"(?:otp|(?:verification|verify|security|sms|2fa|mfa|auth|authentication|authenticator|google|login|"
-    r"one[- ]time|confirmation|access|email|text) ?(?:code|pin|password|passcode)|code)"
-    r"(?: (?:is|was|=))?[ \t]*[:=：#]?[ \t]*"
+# Anchored on the noun ("code", "otp", "passcode") so the engine can skip ahead to its first letter; the
+# qualifier before it ("verification", "sms", "2fa") is looked at only when deciding whether "code" is bare.
+_OTP_EN = re.compile(r"(?:otp|passcode|code)(?![a-z])(?: (?:is|was|=))?[ \t]*[:=：#]?[ \t]*")
+_OTP_QUALIFIER = re.compile(
+    r"(?:verification|verify|security|sms|2fa|mfa|auth|authentication|authenticator|google|login|one[- ]time|"
+    r"confirmation|access|email|text)[ -]?$"
 )
 _OTP_ZH = re.compile(
     r"(?:短信验证码|短信驗證碼|谷歌验证码|谷歌驗證碼|邮箱验证码|郵箱驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|"
@@ -54,7 +56,9 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
         for match in pattern.finditer(lower):
             if _inside_word(lower, match.start()):
                 continue
-            bare_code = lower.startswith("code", match.start())
+            bare_code = lower.startswith("code", match.start()) and not _OTP_QUALIFIER.search(
+                lower, max(0, match.start() - 16), match.start()
+            )
             if bare_code and _NOT_OTP_BEFORE.search(lower, max(0, match.start() - 16), match.start()):
                 continue  # "error code 4031", "invite code 123456"
             value = _OTP_VALUE.match(text, match.end())

@@ -36,6 +36,12 @@ def _build_tables() -> tuple[dict[int, str], str]:
 
 _ONE_TO_ONE, _RESHAPING = _build_tables()
 _NEEDS_SLOW_PATH = re.compile("[" + re.escape(_ZERO_WIDTH + _RESHAPING) + "]")
+_FOLDABLE = re.compile("[" + re.escape("".join(map(chr, _ONE_TO_ONE))) + "]+")
+
+
+def _fold_one_to_one(text: str) -> str:
+    # A regex over the (few) foldable characters beats str.translate's per-character dict lookups.
+    return _FOLDABLE.sub(lambda match: match.group().translate(_ONE_TO_ONE), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,7 @@ def normalize(text: str) -> NormalizedText:
         return NormalizedText(text, None, len(text))
     if _NEEDS_SLOW_PATH.search(text) is None:
         # Common case for Chinese text: only 1:1 foldings (full-width punctuation/digits), offsets unchanged.
-        return NormalizedText(text.translate(_ONE_TO_ONE), None, len(text))
+        return NormalizedText(_fold_one_to_one(text), None, len(text))
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):

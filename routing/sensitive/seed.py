@@ -83,6 +83,7 @@ _GAP_MAX = 12
 _ENGLISH_LETTERS = re.compile(r"[A-Za-z]{3}")
 _ENGLISH_TOKEN = re.compile(r"[A-Za-z]+")
 _CJK_SEGMENT = re.compile(f"[{_CHINESE_CHARS}]+")
+_CJK_TWELVE = re.compile(f"[{_CHINESE_CHARS}]{{12}}")
 
 
 @dataclass(slots=True)
@@ -139,8 +140,11 @@ def _english_streaks(lower: str) -> tuple[int, int]:
         if word in _ENGLISH:
             listed += 1
             tolerant += 1
-            best_tolerant = max(best_tolerant, tolerant)
-            best_listed = max(best_listed, listed)
+            # Plain comparisons: max() costs a call per word and this loop runs on every longer English text.
+            if tolerant > best_tolerant:  # noqa: PLR1730
+                best_tolerant = tolerant
+            if listed > best_listed:  # noqa: PLR1730
+                best_listed = listed
         else:
             tolerant = listed + 1
             listed = 0
@@ -188,6 +192,8 @@ def _english_spans(text: str, context: bool) -> list[tuple[int, int]]:
 
 
 def _chinese_spans(text: str, lazy_context: _LazyContext) -> list[tuple[int, int]]:
+    if _CJK_TWELVE.search(text) is None and not _enough_separators(text):
+        return []  # neither twelve list characters in a row nor enough separators for a spaced-out list
     segments = [(match.start(), match.end()) for match in _CJK_SEGMENT.finditer(text)]
     spans: list[tuple[int, int]] = []
     if any(high - low >= _MIN_WORDS for low, high in segments):
