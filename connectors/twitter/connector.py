@@ -91,14 +91,19 @@ class TwitterConnector(Connector):
     # ---- sending -------------------------------------------------------------------------------------------------
 
     async def send(self, message: OutboundMessage) -> SendResult:
+        opened: tuple[str, ...] = ()
         if message.visibility is Visibility.PUBLIC:
             ids = await self._send_reply_chain(message)
             prefix = TWEET_PREFIX
         else:
-            ids = await self._send_dms(message)
+            ids, conversation = await self._send_dms(message)
             prefix = DM_PREFIX
+            if strip_prefix(message.thread_key, DM_PREFIX) is None:
+                # A DM started from a public thread: the customer's answer there must join the same ticket.
+                opened = (f"{DM_PREFIX}{conversation}",)
         return SendResult(
-            provider_id=f"{prefix}{ids[0]}", sent_at=utcnow(), extra_provider_ids=tuple(f"{prefix}{i}" for i in ids[1:])
+            provider_id=f"{prefix}{ids[0]}", sent_at=utcnow(), extra_provider_ids=tuple(f"{prefix}{i}" for i in ids[1:]),
+            thread_keys=opened,
         )
 
     async def _send_reply_chain(self, message: OutboundMessage) -> list[str]:
@@ -117,7 +122,7 @@ class TwitterConnector(Connector):
         del self._posted_parts[message.idempotency_key]
         return posted
 
-    async def _send_dms(self, message: OutboundMessage) -> list[str]:
+    async def _send_dms(self, message: OutboundMessage) -> tuple[list[str], str]:
         conversation = strip_prefix(message.thread_key, DM_PREFIX)
         participant: str | None = None
         if conversation is None:  # a public conversation moved to private: DM the customer directly
@@ -136,7 +141,8 @@ class TwitterConnector(Connector):
             conversation = created.dm_conversation_id  # later parts go into the conversation the first one opened
             sent.append(created.dm_event_id)
         del self._posted_parts[message.idempotency_key]
-        return sent
+        assert conversation is not None
+        return sent, conversation
 
     # ---- guard capabilities --------------------------------------------------------------------------------------
 
@@ -161,7 +167,7 @@ class TwitterConnector(Connector):
     def private_link(self, token: str) -> str | None:
         if self._user_id is None:
             return None
-        return f"{COMPOSE_URL}?{urlencode({'recipient_id': self._user_id, 'text': token})}"
+        return f"{COMPOSE_URL}?{urlencode({'recipient_id': self._user_id, 'text': f'ref:{token}'})}"
 
 
 def _reply_target(message: OutboundMessage) -> str | None:

@@ -8,6 +8,15 @@ from connectors.twitter.wire import XDMEvent, XIncludes, XTweet, XUser, snowflak
 from inbox.domain import Attachment, Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
 
 DM_PREFIX = "dm:"
+# A private link (connector.private_link) opens a DM prefilled with "ref:<token>": that DM joins the ticket.
+LINK_REF = re.compile(r"(?:^|\s)ref:([A-Za-z0-9_-]{8,64})(?=\s|$)")
+
+
+def link_token_in(text: str) -> str | None:
+    match = LINK_REF.search(text)
+    return match.group(1) if match else None
+
+
 TWEET_PREFIX = "tweet:"
 # A reply's text starts with the @handles it answers; they are addressing, not what the customer said.
 _LEADING_MENTIONS = re.compile(r"^(?:@\w{1,15}\s+)+")
@@ -74,6 +83,7 @@ def dm_to_inbound(
             for key in media
         ),
         raw=event.model_dump_json(exclude_unset=True),
+        link_token=link_token_in(event.text or ""),
     )
 
 

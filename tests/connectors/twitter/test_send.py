@@ -86,7 +86,7 @@ async def test_private_reply_in_dm_conversation(standin: XStandin, connector: Tw
     ))
     [dm] = standin.sent_dms
     assert dm["dm_conversation_id"] == event["dm_conversation_id"] and dm["text"] == "Please send your UID"
-    assert result.provider_id == f"dm:{dm['id']}"
+    assert result.provider_id == f"dm:{dm['id']}" and result.thread_keys == ()
     assert standin.calls_to(f"/2/dm_conversations/{event['dm_conversation_id']}/messages")
 
 
@@ -102,6 +102,8 @@ async def test_private_reply_on_public_conversation_dms_the_customer(
     assert standin.calls_to(f"/2/dm_conversations/with/{CUSTOMER_ID}/messages")
     assert standin.sent_tweets == []  # nothing public
     assert result.provider_id == f"dm:{standin.sent_dms[0]['id']}"
+    # The DM thread this opened is named, so the customer's answer there joins the same ticket.
+    assert result.thread_keys == (f"dm:{standin.sent_dms[0]['dm_conversation_id']}",)
 
 
 async def test_closed_dms_are_private_channel_refused(standin: XStandin, connector: TwitterConnector) -> None:
@@ -154,8 +156,17 @@ async def test_private_link_carries_token_url_encoded(connector: TwitterConnecto
     assert connector.private_link("abc") is None  # our id is not known before start
     await connector.start()
     assert connector.private_link("t0k en&x=1") == (
-        f"https://twitter.com/messages/compose?recipient_id={OUR_ID}&text=t0k+en%26x%3D1"
+        f"https://twitter.com/messages/compose?recipient_id={OUR_ID}&text=ref%3At0k+en%26x%3D1"
     )
+
+
+def test_a_dm_carrying_a_link_reference_names_its_token() -> None:
+    from connectors.twitter.normalize import link_token_in
+
+    assert link_token_in("ref:Ab3_dE-f9Kq2") == "Ab3_dE-f9Kq2"
+    assert link_token_in("hello\nref:Ab3_dE-f9Kq2 thanks") == "Ab3_dE-f9Kq2"
+    assert link_token_in("my preference:abcdefghij") is None
+    assert link_token_in("ref:short") is None
 
 
 async def test_hide_reply_under_our_tweet(standin: XStandin, connector: TwitterConnector) -> None:
