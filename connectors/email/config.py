@@ -26,6 +26,8 @@ class ImapSettings(_Strict):
     security: Security = "tls"
     folder: str = "INBOX"
     idle: bool = True  # use IDLE when the server offers it; False forces polling
+    # seconds between leaving and re-entering IDLE: servers can miss a mail that lands as IDLE starts
+    idle_recheck: float = Field(default=1.5, gt=0)
     poll_interval: float = Field(default=60.0, gt=0)  # seconds between polls when IDLE is off or missing
     timeout: float = Field(default=30.0, gt=0)  # socket timeout for every IMAP command
 

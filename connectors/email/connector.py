@@ -128,16 +128,25 @@ class EmailConnector(Connector):
         if not uids:
             return 0
         sizes = await self._imap(self._session.sizes, uids)
+        batches = _batches(uids, sizes, self.settings.batch_size)
         delivered = 0
-        for batch in _batches(uids, sizes, self.settings.batch_size):
-            fetched = await self._imap(self._session.fetch, batch)
-            messages = await asyncio.to_thread(self._parse_batch, fetched)
-            for mail in fetched:
-                cursor = cursor.advanced(mail.uid, mail.internal_date)
-            cursor = cursor.advanced(batch[-1], None)  # expunged UIDs are passed too
-            await self.host.deliver(messages, checkpoint=cursor.to_checkpoint())
-            self._cursor = cursor
-            delivered += len(messages)
+        # fetch batch n+1 in the IMAP thread while batch n is parsed and delivered
+        pending = asyncio.ensure_future(self._imap(self._session.fetch, batches[0]))
+        try:
+            for index, batch in enumerate(batches):
+                fetched = await pending
+                if index + 1 < len(batches):
+                    pending = asyncio.ensure_future(self._imap(self._session.fetch, batches[index + 1]))
+                messages = await asyncio.to_thread(self._parse_batch, fetched)
+                for mail in fetched:
+                    cursor = cursor.advanced(mail.uid, mail.internal_date)
+                cursor = cursor.advanced(batch[-1], None)  # UIDs expunged since the SEARCH count as seen
+                await self.host.deliver(messages, checkpoint=cursor.to_checkpoint())
+                self._cursor = cursor
+                delivered += len(messages)
+        finally:
+            if not pending.done():
+                pending.cancel()
         return delivered
 
     def _parse_batch(self, fetched: list[FetchedMail]) -> list[InboundMessage]:
@@ -161,7 +170,7 @@ class EmailConnector(Connector):
 
     async def _wait_for_mail(self) -> None:
         if self.settings.imap.idle and self._session.supports_idle:
-            await self._imap(self._session.wait_for_change, self._stop)
+            await self._imap(self._session.wait_for_change, self._stop, self.settings.imap.idle_recheck)
         else:
             await asyncio.sleep(self.settings.imap.poll_interval)
             await self._imap(self._session.poll)

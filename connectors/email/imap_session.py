@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-IDLE_RENEW_SECONDS = 300.0  # re-issue IDLE well inside the 29 minutes RFC 2177 allows and NAT timeouts
+# Dovecot (and others) can miss a mail that lands in the instant between our last command and the server arming
+# IDLE: no notification comes until the next command. Ending IDLE makes the server sync and report it, so a
+# waiting connector leaves and re-enters IDLE every `recheck` seconds (two tiny round trips), bounding the
+# worst-case delay; the full folder check runs every IDLE_FULL_CHECK_SECONDS regardless.
+IDLE_RECHECK_SECONDS = 1.5
+IDLE_FULL_CHECK_SECONDS = 300.0
 _IDLE_TICK = 1.0  # how often a waiting IDLE looks at the stop flag
 
 
@@ -151,25 +156,28 @@ class ImapSession:
         self._require().noop()
 
     @_sorted_errors
-    def wait_for_change(self, stop: threading.Event, renew_after: float = IDLE_RENEW_SECONDS) -> bool:
-        """IDLE until the server reports a change, `renew_after` passes, or `stop` is set. True on a change."""
+    def wait_for_change(
+        self,
+        stop: threading.Event,
+        recheck: float = IDLE_RECHECK_SECONDS,
+        give_up_after: float = IDLE_FULL_CHECK_SECONDS,
+    ) -> bool:
+        """IDLE until the server reports a change (True), or `give_up_after` passes or `stop` is set (False)."""
         client = self._require()
-        client.idle()
-        changed = False
-        deadline = time.monotonic() + renew_after
-        try:
-            while not stop.is_set() and time.monotonic() < deadline:
-                responses = client.idle_check(timeout=_IDLE_TICK)
-                if any(_is_bye(r) for r in responses):
-                    raise TransientError("IMAP server closed the connection (BYE)")
-                # "* OK Still here" keep-alives are not changes; EXISTS/EXPUNGE/FETCH are
-                if any(not _is_keepalive(r) for r in responses):
-                    changed = True
-                    break
-        finally:
-            if self._client is client:
-                client.idle_done()
-        return changed
+        deadline = time.monotonic() + give_up_after
+        while not stop.is_set() and time.monotonic() < deadline:
+            client.idle()
+            cycle_end = min(deadline, time.monotonic() + recheck)
+            seen: list[tuple] = []
+            try:
+                while not stop.is_set() and time.monotonic() < cycle_end and not _has_change(seen):
+                    seen += client.idle_check(timeout=min(_IDLE_TICK, max(0.05, cycle_end - time.monotonic())))
+            finally:
+                _, after_done = client.idle_done()
+            seen += after_done
+            if _has_change(seen):
+                return True
+        return False
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -181,12 +189,12 @@ class ImapSession:
             _quiet_shutdown(client)
 
 
-def _is_bye(response: tuple) -> bool:
-    return len(response) >= 1 and response[0] == b"BYE"
-
-
-def _is_keepalive(response: tuple) -> bool:
-    return len(response) >= 1 and response[0] == b"OK"
+def _has_change(responses: list[tuple]) -> bool:
+    """EXISTS / EXPUNGE / FETCH mean the folder changed; "* OK Still here" keep-alives don't. BYE is a lost
+    connection."""
+    if any(r and r[0] == b"BYE" for r in responses):
+        raise TransientError("IMAP server closed the connection (BYE)")
+    return any(len(r) >= 2 and r[1] in (b"EXISTS", b"EXPUNGE", b"RECENT", b"FETCH") for r in responses)
 
 
 def _quiet_shutdown(client: IMAPClient) -> None:

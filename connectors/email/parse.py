@@ -11,6 +11,7 @@ import email.utils
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 
 from connectors.email.charsets import decode_bytes, decode_header_value, strip_controls
@@ -23,6 +24,25 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000  # longer bodies are cut for the message row; the full body stays as an attachment
 MAX_RAW_COPY = 256 * 1024  # raw copy kept on the message: whole mail up to this size, else the header block only
 MAX_PARTS = 500  # a mail with more MIME parts than this is a bomb; the rest are ignored
+
+
+class _CachedHeaderRegistry(HeaderRegistry):
+    """The stdlib registry builds a new header class with type() on every header access; cache them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+# the modern (EmailPolicy) parsing rules, with header classes cached
+POLICY = email.policy.default.clone(header_factory=_CachedHeaderRegistry())
 
 
 class MailRejected(ValueError):
@@ -45,7 +65,7 @@ def parse_mail(raw: bytes, connector: str, received_at: datetime | None = None) 
         raise MailRejected(f"mail of {len(raw)} bytes exceeds the {MAX_MESSAGE_BYTES} byte limit")
     if not raw.strip():
         raise MailRejected("empty mail (no headers, no body)")
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    msg = email.message_from_bytes(raw, policy=POLICY)
     headers = _RawHeaders(msg)
 
     from_value = headers.get("From") or headers.get("Sender") or headers.get("Reply-To")
@@ -56,12 +76,12 @@ def parse_mail(raw: bytes, connector: str, received_at: datetime | None = None) 
     subject = strip_controls(headers.get("Subject"))[:998]
     provider_id = message_id_or_synthetic(headers.get("Message-ID"), raw)
     keys = thread_keys(provider_id, headers.get("References"), headers.get("In-Reply-To"))
-    content_type = _content_type(msg)
+    content_type = _Part.of(msg).content_type
     flags = set(noise_flags(headers.get, content_type, address, subject))
     if is_own_message_id(provider_id):
         flags.add("own")
 
-    body = _extract_body(msg)
+    body = _extract_body(msg, content_type)
     return InboundMessage(
         connector=connector,
         channel=Channel.EMAIL,
@@ -126,13 +146,6 @@ def _sent_at(date_value: str, received_at: datetime | None) -> datetime:
     return parsed
 
 
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:  # noqa: BLE001 - malformed Content-Type header
-        return "text/plain"
-
-
 def _raw_copy(raw: bytes) -> str:
     if len(raw) > MAX_RAW_COPY:
         head, sep, _ = raw.partition(b"\r\n\r\n")
@@ -144,95 +157,110 @@ def _raw_copy(raw: bytes) -> str:
 
 # ---- body and attachments ---------------------------------------------------------------------------------------
 
-def _leaves(part: Message, out: list[Message]) -> None:
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One leaf part with its headers parsed once (the modern policy re-parses a header on every access)."""
+
+    message: Message
+    content_type: str
+    charset: str | None
+    filename: str | None
+    disposition: str
+
+    @classmethod
+    def of(cls, part: Message) -> _Part:
+        header = None
+        try:
+            header = part.get("content-type")
+            content_type = header.content_type if header is not None else part.get_default_type()
+            charset = header.params.get("charset") if header is not None else None
+        except Exception:  # noqa: BLE001 - malformed Content-Type: RFC 2045 says treat as text/plain
+            content_type, charset = "text/plain", None
+        try:
+            disposition_header = part.get("content-disposition")
+            disposition = (disposition_header.content_disposition or "") if disposition_header else ""
+            raw_name = disposition_header.params.get("filename") if disposition_header else None
+            if not raw_name and header is not None:
+                raw_name = header.params.get("name")
+        except Exception:  # noqa: BLE001 - malformed disposition or RFC 2231 parameters
+            disposition, raw_name = "", None
+        return cls(part, content_type, charset, _clean_filename(raw_name), disposition.lower())
+
+    @property
+    def is_attachment(self) -> bool:
+        return self.disposition == "attachment" or (self.filename is not None and self.disposition != "inline")
+
+
+def _clean_filename(name: object) -> str | None:
+    if not name:
+        return None
+    text = strip_controls(decode_header_value(str(name))).replace("/", "_").replace("\\", "_")
+    return text[:255] or None
+
+
+def _leaves(part: Message, out: list[_Part]) -> None:
     """Leaf parts in order; a message/rfc822 part is a leaf (kept whole as an .eml attachment)."""
     if len(out) >= MAX_PARTS:
         return
-    if part.is_multipart() and _content_type(part) != "message/rfc822":
+    info = _Part.of(part)
+    if part.is_multipart() and info.content_type != "message/rfc822":
         for child in part.get_payload():
             if isinstance(child, Message):
                 _leaves(child, out)
         return
-    out.append(part)
+    out.append(info)
 
 
-def _repaired(msg: Message) -> Message:
+def _repaired(msg: Message, content_type: str) -> Message:
     """A multipart whose declared boundary never occurs: re-parse with the boundary the body actually uses."""
-    if not _content_type(msg).startswith("multipart/") or msg.is_multipart():
+    if not content_type.startswith("multipart/") or msg.is_multipart():
         return msg
     payload = msg.get_payload(decode=True) or b""
     match = re.search(rb"^--([^\s-][^\r\n]{0,68}?)\s*$", payload, re.MULTILINE)
     if not match:
         return msg
     fixed = b'Content-Type: multipart/mixed; boundary="' + match.group(1) + b'"\r\n\r\n' + payload
-    reparsed = email.message_from_bytes(fixed, policy=email.policy.default)
+    reparsed = email.message_from_bytes(fixed, policy=POLICY)
     return reparsed if reparsed.is_multipart() else msg
 
 
-def _part_bytes(part: Message) -> bytes:
-    if _content_type(part) == "message/rfc822":
-        inner = part.get_payload()
+def _part_bytes(part: _Part) -> bytes:
+    message = part.message
+    if part.content_type == "message/rfc822":
+        inner = message.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
         try:
             return inner.as_bytes() if isinstance(inner, Message) else str(inner).encode()
         except Exception:  # noqa: BLE001 - a malformed inner message: keep what the generator can't redo
             return str(inner).encode("utf-8", errors="replace")
     try:
-        data = part.get_payload(decode=True)
+        data = message.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - broken transfer encoding
         data = None
     if data is None:
-        payload = part.get_payload()
+        payload = message.get_payload()
         data = payload.encode("utf-8", errors="surrogateescape") if isinstance(payload, str) else b""
     return data
 
 
-def _part_text(part: Message) -> str:
-    charset = None
-    try:
-        charset = part.get_content_charset()
-    except Exception:  # noqa: BLE001
-        pass
-    return decode_bytes(_part_bytes(part), charset)
-
-
-def _filename(part: Message) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:  # noqa: BLE001 - malformed RFC 2231 parameters
-        name = None
-    if name:
-        name = decode_header_value(name)
-        return strip_controls(name).replace("/", "_").replace("\\", "_")[:255] or None
-    return None
-
-
-def _is_attachment(part: Message) -> bool:
-    try:
-        disposition = (part.get_content_disposition() or "").lower()
-    except Exception:  # noqa: BLE001
-        disposition = ""
-    return disposition == "attachment" or (_filename(part) is not None and disposition != "inline")
-
-
-def _extract_body(msg: Message) -> _Body:
-    leaves: list[Message] = []
-    _leaves(_repaired(msg), leaves)
+def _extract_body(msg: Message, content_type: str) -> _Body:
+    leaves: list[_Part] = []
+    _leaves(_repaired(msg, content_type), leaves)
     texts: list[str] = []
     html: str | None = None
     attachments: list[Attachment] = []
     for index, part in enumerate(leaves):
-        content_type = _content_type(part)
-        if content_type == "text/plain" and not _is_attachment(part):
-            texts.append(_part_text(part))
-        elif content_type == "text/html" and not _is_attachment(part) and html is None:
-            html = _part_text(part)
-        elif content_type.startswith("multipart/"):
-            texts.append(_part_text(part))  # unrepairable multipart: show its raw text rather than nothing
+        if part.content_type == "text/plain" and not part.is_attachment:
+            texts.append(decode_bytes(_part_bytes(part), part.charset))
+        elif part.content_type == "text/html" and not part.is_attachment and html is None:
+            html = decode_bytes(_part_bytes(part), part.charset)
+        elif part.content_type.startswith("multipart/"):
+            # an unrepairable multipart: show its raw text rather than nothing
+            texts.append(decode_bytes(_part_bytes(part), part.charset))
         else:
             data = _part_bytes(part)
-            name = _filename(part) or _default_name(part, content_type, index)
-            attachments.append(Attachment(name=name, content_type=content_type, size=len(data), content=data))
+            name = part.filename or _default_name(part, index)
+            attachments.append(Attachment(name=name, content_type=part.content_type, size=len(data), content=data))
     text = "\n\n".join(t.strip("\r\n") for t in texts if t.strip())
     safe_html = sanitize_html(html) if html else None
     if not text and safe_html:
@@ -245,12 +273,12 @@ def _extract_body(msg: Message) -> _Body:
     return _Body(text=text, html=safe_html, attachments=tuple(attachments))
 
 
-def _default_name(part: Message, content_type: str, index: int) -> str:
-    if content_type == "message/rfc822":
-        inner = part.get_payload()
+def _default_name(part: _Part, index: int) -> str:
+    if part.content_type == "message/rfc822":
+        inner = part.message.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else None
         subject = decode_header_value(str(inner.get("Subject", ""))) if isinstance(inner, Message) else ""
         stem = re.sub(r"[^\w\- ]+", "", subject)[:60].strip() or "forwarded-message"
         return f"{stem}.eml"
     extension = {"text/calendar": "ics", "application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-    return f"part-{index + 1}.{extension.get(content_type, 'bin')}"
+    return f"part-{index + 1}.{extension.get(part.content_type, 'bin')}"
