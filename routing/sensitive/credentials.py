@@ -46,8 +46,8 @@ _NOT_OTP_BEFORE = re.compile(
 
 # Words that follow "password is" in complaints rather than in disclosures.
 _NOT_A_PASSWORD = frozenset(
-    ["wrong", "incorrect", "invalid", "correct", "right", "expired", "locked", "not", "no", "too", "very", "the", "a", "an", "same", "changed", "reset", "forgotten", "forgot", "lost", "stolen", "compromised", "leaked", "blocked", "disabled", "required", "needed", "missing", "empty", "weak", "strong", "different", "being", "still", "now", "already", "always", "never", "working", "accepted", "rejected", "ok", "okay", "fine", "saved", "stored", "case", "sensitive", "please", "and", "or", "but", "for", "of", "to", "in", "on", "at", "my", "your", "our", "their", "this", "that", "it", "is", "was", "be", "been", "mandatory", "long", "short", "hidden", "unknown", "new", "old", "updated"]
-)  # fmt: skip
+    ["wrong", "incorrect", "invalid", "correct", "right", "expired", "locked", "not", "no", "too", "very", "the", "a", "an", "same", "changed", "reset", "forgotten", "forgot", "lost", "stolen", "compromised", "leaked", "blocked", "disabled", "required", "needed", "missing", "empty", "weak", "strong", "different", "being", "still", "now", "already", "always", "never", "working", "accepted", "rejected", "ok", "okay", "fine", "saved", "stored", "case", "sensitive", "please", "and", "or", "but", "for", "of", "to", "in", "on", "at", "my", "your", "our", "their", "this", "that", "it", "is", "was", "be", "been", "mandatory", "long", "short", "hidden", "unknown", "new", "old", "updated", "what", "why", "how", "when", "where", "which", "who", "whose", "these", "those", "there", "here", "also", "just", "only", "really", "definitely", "probably", "supposed", "good", "bad", "simple", "easy", "hard", "set", "known", "shown", "visible", "valid", "secret", "private", "mine", "safe", "unsafe", "ready", "done", "gone", "fails", "failing", "failed"]
+)
 
 
 def find_credentials(text: str, lower: str) -> list[Candidate]:
@@ -70,7 +70,8 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
         for match in pattern.finditer(lower):
             if _inside_word(lower, match.start()):
                 continue
-            span = _password_value(text, match.end())
+            connected = _CONNECTOR.search(match.group()) is not None
+            span = _password_value(text, match.end(), connected)
             if span is not None:
                 found.append(("password", *span))
     return found
@@ -80,10 +81,14 @@ def _inside_word(lower: str, start: int) -> bool:
     return start > 0 and "a" <= lower[start - 1] <= "z"
 
 
+_CONNECTOR = re.compile(r" is| was|[:=：]|是|为|為")
+
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "`": "`"}
 
 
-def _password_value(text: str, position: int) -> tuple[int, int] | None:
+def _password_value(text: str, position: int, connected: bool) -> tuple[int, int] | None:
+    """The value after a password keyword. Without "is"/":"/"是" in between ("password login fails") only a
+    value with a digit counts; a plain word after "is" counts unless it is a complaint word ("is wrong")."""
     if position < len(text) and text[position] in _QUOTE_PAIRS:
         start = position + 1
         end = text.find(_QUOTE_PAIRS[text[position]], start, start + 65)
@@ -98,6 +103,8 @@ def _password_value(text: str, position: int) -> tuple[int, int] | None:
     value = text[start:end]
     if not 4 <= len(value) <= 64:
         return None
-    if value.isalpha() and value.lower() in _NOT_A_PASSWORD:
+    if not connected and not any(char.isdigit() for char in value):
         return None
+    if value.replace("'", "").isalpha() and ("'" in value or value.lower() in _NOT_A_PASSWORD):
+        return None  # a complaint ("is wrong", "is what") or a contraction ("doesn't")
     return start, end

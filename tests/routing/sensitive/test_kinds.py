@@ -80,6 +80,11 @@ def test_64_hex_is_decided_by_context() -> None:
         "HTTP status code 4040",
         "我的验证码收不到",
         "密码是什么",
+        "sign in with fingerprint stopped working and password login fails too",
+        "my password doesn't work anymore",
+        "it keeps saying incorrect password although I'm sure it's correct",
+        "hello quick question: where do I reset my PIN Thanks.",
+        "您好，卡在谷歌验证码页面怎么办？",
     ],
 )
 def test_hard_negatives(text: str) -> None:

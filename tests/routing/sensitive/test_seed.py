@@ -70,6 +70,15 @@ def test_chinese_solid_with_context_and_on_its_own_line() -> None:
     assert hits >= 38
 
 
+def test_solid_chinese_without_context_only_on_its_own_line() -> None:
+    found = 0
+    for _ in range(20):
+        words = "".join(phrase(SIMPLIFIED))
+        assert seed_spans(f"看看这个{words}") == []  # glued to prose, no seed words: not claimed
+        found += seed_spans(f"你好\n{words}\n谢谢") == [words]
+    assert found >= 17  # the rarity and prose-character bars cost a few percent of bare solid phrases
+
+
 def test_near_valid_phrase_needs_context() -> None:
     words = phrase(ENGLISH)
     typo = words[3][:-1] + ("x" if words[3][-1] != "x" else "z")
@@ -97,6 +106,11 @@ def test_failed_checksum_list_with_context_counts() -> None:
         "I lost my seed phrase, what can I do? Please help me recover my account as soon as possible.",
         "我的账户被冻结了请帮我看一下为什么不能提现，你好我想问一下我的钱包地址在哪里可以找到",
         "我忘记了助记词怎么办请帮我找回来我忘记了助记词怎么办请帮我找回来",
+        # Twelve/fifteen list characters between punctuation whose checksum happens to hold: prose, not a phrase.
+        "您好，卡在谷歌验证码页面怎么办？",
+        "你好，绑卡提示持卡人姓名不一致麻烦尽快。",
+        "客服你好，网店退款一直没退回钱包麻烦尽快。",
+        "哪里可以切换语言麻烦尽快。",
     ],
 )
 def test_prose_is_not_a_phrase(text: str) -> None:
