@@ -38,6 +38,7 @@ def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter at every start says nothing useful
 
 
 def _settings(args: argparse.Namespace) -> Settings:
