@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.email import EmailConfig, EmailConnector  # noqa: E402
-from inbox.domain import InboundMessage  # noqa: E402
-from tests.connectors.email.dovecot import Dovecot  # noqa: E402
+from connectors.email import EmailConfig, EmailConnector
+from inbox.domain import InboundMessage
+from tests.connectors.email.dovecot import Dovecot
 
 
 class CountingSink:
@@ -55,7 +55,7 @@ class CountingSink:
     async def save_checkpoint(self, checkpoint: dict[str, str]) -> None:
         self.checkpoint = {**self.checkpoint, **checkpoint}
 
-    def mark_synced(self, next_allowed_at=None) -> None:  # noqa: ANN001
+    def mark_synced(self, next_allowed_at=None) -> None:
         pass
 
     def report_problem(self, message: str) -> None:
@@ -115,7 +115,7 @@ def config_for(dovecot: Dovecot) -> EmailConfig:
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def bench(count: int, samples: int) -> None:

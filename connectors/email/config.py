@@ -25,6 +25,7 @@ class ImapSettings(_Strict):
     password: SecretStr
     security: Security = "tls"
     folder: str = "INBOX"
+    ca_file: str | None = None  # PEM bundle to trust instead of the system CAs (private CA, self-signed server)
     idle: bool = True  # use IDLE when the server offers it; False forces polling
     # seconds between leaving and re-entering IDLE: servers can miss a mail that lands as IDLE starts
     idle_recheck: float = Field(default=1.5, gt=0)
@@ -43,6 +44,7 @@ class SmtpSettings(_Strict):
     password: SecretStr | None = None
     security: Security = "tls"
     from_address: str
+    ca_file: str | None = None  # PEM bundle to trust instead of the system CAs
     timeout: float = Field(default=30.0, gt=0)
 
     @field_validator("from_address")

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import ClassVar, TypeVar
 
 from connectors.base import AuthError, Connector, ConnectorConfig, ConnectorHost, TransientError
@@ -158,7 +158,7 @@ class EmailConnector(Connector):
                 self.rejected += 1
                 log.warning("email connector %s: rejected UID %s: %s", self.name, mail.uid, error)
                 continue
-            except Exception:  # noqa: BLE001 - a parser bug must cost one mail, not the connector
+            except Exception:
                 self.rejected += 1
                 log.exception("email connector %s: could not parse UID %s; skipped", self.name, mail.uid)
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import imaplib
 import logging
-import socket
 import ssl
 import threading
 import time
@@ -58,7 +57,7 @@ def _sorted_errors(method: Callable[P, R]) -> Callable[P, R]:
             raise
         except LoginError as error:
             raise AuthError(f"IMAP login refused: {_reason(error)}") from None
-        except (imaplib.IMAP4.abort, socket.timeout, ssl.SSLError, OSError, EOFError) as error:
+        except (TimeoutError, imaplib.IMAP4.abort, ssl.SSLError, OSError, EOFError) as error:
             raise TransientError(f"IMAP connection lost: {type(error).__name__}: {_reason(error)}") from None
         except (IMAPClientError, imaplib.IMAP4.error) as error:
             # a NO/BAD to a command we send every round usually means the server is unwell, not us
@@ -89,7 +88,7 @@ class ImapSession:
     def connect(self) -> None:
         self.close()
         s = self._settings
-        context = ssl.create_default_context() if s.security != "none" else None
+        context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
         client = IMAPClient(
             s.host, port=s.effective_port, ssl=s.security == "tls", ssl_context=context, timeout=s.timeout
         )
@@ -200,5 +199,5 @@ def _has_change(responses: list[tuple]) -> bool:
 def _quiet_shutdown(client: IMAPClient) -> None:
     try:
         client.shutdown()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("IMAP socket shutdown failed", exc_info=True)

@@ -109,7 +109,7 @@ class _Importer:
             message = parse_mail(raw, self.connector)
         except MailRejected as error:
             return self._reject(index, str(error))
-        except Exception as error:  # noqa: BLE001 - one unreadable mail must not stop the import
+        except Exception as error:
             log.exception("mbox import: mail %d could not be parsed", index)
             return self._reject(index, f"unparseable: {type(error).__name__}")
         if "own" in message.flags:
@@ -124,7 +124,6 @@ class _Importer:
     def _reject(self, index: int, reason: str) -> None:
         log.warning("mbox import: mail %d rejected: %s", index, reason)
         self.rejected.append(Rejection(index, reason))
-        return None
 
     async def _deliver(self, batch: list[tuple[int, InboundMessage]]) -> None:
         messages = [message for _, message in batch]

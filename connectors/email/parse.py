@@ -10,7 +10,7 @@ import email.policy
 import email.utils
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import HeaderRegistry
 from email.message import Message
 
@@ -131,7 +131,7 @@ def _first_address(value: str) -> tuple[str, str]:
 def _sent_at(date_value: str, received_at: datetime | None) -> datetime:
     fallback = received_at or utcnow()
     if fallback.tzinfo is None:
-        fallback = fallback.replace(tzinfo=timezone.utc)
+        fallback = fallback.replace(tzinfo=UTC)
     try:
         parsed = email.utils.parsedate_to_datetime(date_value) if date_value else None
     except (ValueError, TypeError, IndexError, OverflowError):
@@ -139,7 +139,7 @@ def _sent_at(date_value: str, received_at: datetime | None) -> datetime:
     if parsed is None:
         return fallback
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     # a Date in the future (broken clock, spam) would sort the conversation wrongly
     if parsed > fallback + timedelta(days=1):
         return fallback

@@ -60,8 +60,8 @@ async def send_reply(message: OutboundMessage, settings: SmtpSettings) -> SendRe
             username=settings.username if password is not None else None,
             password=password,
             use_tls=settings.security == "tls",
-            start_tls=True if settings.security == "starttls" else False,
-            tls_context=ssl.create_default_context() if settings.security != "none" else None,
+            start_tls=settings.security == "starttls",
+            tls_context=ssl.create_default_context(cafile=settings.ca_file) if settings.security != "none" else None,
             timeout=settings.timeout,
         )
     except aiosmtplib.SMTPAuthenticationError as error:

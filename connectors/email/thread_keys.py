@@ -15,7 +15,7 @@ MAX_ANCESTOR_HINTS = 30
 
 _MSG_ID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _TICKET = re.compile(r"\[\s*(?:ticket\s*)?#\s*(\d{4,9})\s*\]", re.IGNORECASE)
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|回复|回覆|答复|转发|轉寄)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.I)
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|回复|回覆|答复|转发|轉寄)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -44,7 +44,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   {chroot}
 }}
@@ -58,6 +59,18 @@ def dovecot_binary() -> str | None:
     return shutil.which("dovecot") or (os.path.exists("/usr/sbin/dovecot") and "/usr/sbin/dovecot") or None
 
 
+def make_self_signed_cert(cert: Path, key: Path) -> None:
+    """A certificate for 127.0.0.1 / localhost, as a private CA would issue (clients trust it via ca_file)."""
+    if cert.exists():
+        return
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    key.chmod(0o600)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,16 +78,26 @@ def free_port() -> int:
 
 
 class Dovecot:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, tls: bool = False) -> None:
         # its own directory directly under /tmp: every parent must be traversable by the unprivileged mail user,
         # which pytest's 0700 tmp_path is not
         self.root = root or Path(tempfile.mkdtemp(prefix="email-dovecot-"))
         self._owns_root = root is None
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         self.port = free_port()
         self.host = "127.0.0.1"
         self.user = USER
         self.password = PASSWORD
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cert_file(self) -> Path:
+        return self.root / "cert.pem"
+
+    @property
+    def key_file(self) -> Path:
+        return self.root / "key.pem"
 
     @property
     def maildir(self) -> Path:
@@ -101,8 +124,13 @@ class Dovecot:
         (self.root / "users").write_text(
             f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{self.root}/mail/{USER}\n"
         )
+        ssl_block = "ssl = no"
+        if self.tls:
+            make_self_signed_cert(self.cert_file, self.key_file)
+            ssl_block = f"ssl = yes\nssl_cert = <{self.cert_file}\nssl_key = <{self.key_file}"
         (self.root / "dovecot.conf").write_text(
-            _CONFIG.format(dir=self.root, port=self.port, unprivileged=unprivileged, chroot=chroot)
+            _CONFIG.format(dir=self.root, port=self.port, unprivileged=unprivileged, chroot=chroot,
+                           ssl=ssl_block, tls_port=self.tls_port)
         )
         self._process = subprocess.Popen(
             [binary, "-F", "-c", str(self.root / "dovecot.conf")],
@@ -129,8 +157,9 @@ class Dovecot:
 
     def kick(self) -> None:
         """Disconnect the user's IMAP sessions (imap processes outlive a stopped master otherwise)."""
+        # exit status is non-zero when nobody was connected, which is fine here
         subprocess.run(["doveadm", "-c", str(self.root / "dovecot.conf"), "kick", USER],
-                       capture_output=True, timeout=30)
+                       capture_output=True, timeout=30, check=False)
 
     def stop(self) -> None:
         self._terminate()

@@ -92,7 +92,7 @@ class RecordingHost(MemoryHost):
         self.delivered: list[str] = []
         self.checkpoints: list[dict[str, str]] = []
 
-    async def deliver(self, messages, checkpoint=None):  # noqa: ANN001 - same signature as MemoryHost
+    async def deliver(self, messages, checkpoint=None):
         self.delivered += [m.provider_id for m in messages]
         if checkpoint is not None:
             self.checkpoints.append(dict(checkpoint))

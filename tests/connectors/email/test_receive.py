@@ -3,7 +3,7 @@ UIDVALIDITY changes, the first-start backlog window, reconnects, and our own mai
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -77,7 +77,7 @@ async def test_uidvalidity_change_resyncs_without_duplicates(dovecot: Dovecot) -
 
 async def test_first_start_imports_only_the_backlog_window(dovecot: Dovecot) -> None:
     host = RecordingHost()
-    old = datetime.now(timezone.utc) - timedelta(days=30)
+    old = datetime.now(UTC) - timedelta(days=30)
     await asyncio.to_thread(dovecot.append, make_mail("ancient", message_id="ancient@c.example"), old)
     await _append(dovecot, make_mail("recent", message_id="recent@c.example"))
     async with running(connector(dovecot, host, backlog_days=7)):

@@ -19,19 +19,19 @@ from tests.connectors.email.helpers import RecordingHost, connector, make_mail, 
 
 
 def _reply(**changes: object) -> OutboundMessage:
-    fields: dict[str, object] = dict(
-        idempotency_key="out-1",
-        connector="support-mail",
-        channel=Channel.EMAIL,
-        thread_key="root@customer.example",
-        visibility=Visibility.PRIVATE,
-        recipient=ContactIdentity(IdentityKind.EMAIL, "alice@customer.example", display_name="Alice 陈"),
-        text="您好，您的提现已处理。Your withdrawal was processed.",
-        ticket="#10234",
-        subject="Re: 提现未到账 Withdrawal pending",
-        in_reply_to="m2@customer.example",
-        references=("root@customer.example", "synthetic:abc", "m1@customer.example"),
-    )
+    fields: dict[str, object] = {
+        "idempotency_key": "out-1",
+        "connector": "support-mail",
+        "channel": Channel.EMAIL,
+        "thread_key": "root@customer.example",
+        "visibility": Visibility.PRIVATE,
+        "recipient": ContactIdentity(IdentityKind.EMAIL, "alice@customer.example", display_name="Alice 陈"),
+        "text": "您好，您的提现已处理。Your withdrawal was processed.",
+        "ticket": "#10234",
+        "subject": "Re: 提现未到账 Withdrawal pending",
+        "in_reply_to": "m2@customer.example",
+        "references": ("root@customer.example", "synthetic:abc", "m1@customer.example"),
+    }
     fields.update(changes)
     return OutboundMessage(**fields)  # type: ignore[arg-type]
 
