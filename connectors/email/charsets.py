@@ -34,9 +34,6 @@ _WIDER = {
     "sjis": "cp932",
 }
 
-# tried in order when the declared charset is missing or fails; gb18030 before big5 because most of our
-# Chinese mail is simplified, and cp1252 last because it accepts almost any byte.
-_GUESSES = ("utf-8", "gb18030", "big5hkscs", "cp1252")
 
 
 def codec_for(declared: str | None) -> str | None:
@@ -51,21 +48,46 @@ def codec_for(declared: str | None) -> str | None:
         return None
 
 
+# Very common characters in simplified and traditional Chinese (support mail vocabulary included). Undeclared
+# GBK and Big5 bytes both decode "cleanly" as either codec, so the reading that yields more real words wins.
+_COMMON_HANZI = frozenset(
+    "的一是不了人我在有他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年过发后作里"
+    "用道行所然家种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理心她本前开但因只从想实"
+    "們個這來為說時對會過後還進點現當沒麼問題帳戶錢請謝處理號碼轉賬提現充值到賬帐户钱请谢处号码转账提现充值"
+)
+
+
+def _chinese_score(text: str) -> int:
+    return sum(1 for ch in text if ch in _COMMON_HANZI)
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Decode `data`: the declared charset if it decodes cleanly, else the first guess that does.
+    """Decode `data`: the declared charset if it decodes cleanly, else the best guess that does.
 
     Never raises; as a last resort undecodable bytes become U+FFFD so the message stays readable.
     """
-    tried: list[str] = []
-    for codec in (codec_for(declared), *_GUESSES):
-        if codec is None or codec in tried:
-            continue
-        tried.append(codec)
+    declared_codec = codec_for(declared)
+    if declared_codec is not None:
         try:
-            return data.decode(codec)
+            return data.decode(declared_codec)
         except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    chinese: list[str] = []
+    for codec in ("gb18030", "big5hkscs"):
+        try:
+            chinese.append(data.decode(codec))
+        except UnicodeDecodeError:
             continue
-    return data.decode("utf-8", errors="replace")
+    if chinese:
+        return max(chinese, key=_chinese_score)  # ties keep gb18030: most of our customers write simplified
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
 
 
 _SURROGATES = re.compile(r"[\udc80-\udcff]")

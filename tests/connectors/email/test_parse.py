@@ -138,3 +138,16 @@ def test_no_sender_is_rejected_with_reason() -> None:
         parse_mail(_raw("Subject: who am I\nMessage-ID: <n@x>", b"text"), "mail")
     with pytest.raises(MailRejected, match="empty"):
         parse_mail(b"\r\n\r\n", "mail")
+
+
+@pytest.mark.parametrize(
+    ("codec", "text"),
+    [
+        ("gbk", "我的提现还没有到账，请帮我查一下"),
+        ("big5", "我的帳戶被凍結了，請幫我處理"),
+        ("utf-8", "充值没有到账"),
+    ],
+)
+def test_undeclared_chinese_charset_is_guessed(codec: str, text: str) -> None:
+    raw = _raw(f"From: a@customer.example\nMessage-ID: <u-{codec}@x>\nSubject: t", text.encode(codec))
+    assert parse_mail(raw, "mail").text == text

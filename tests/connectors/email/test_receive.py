@@ -132,3 +132,32 @@ async def test_bad_password_is_auth_error_and_secret_stays_out(dovecot: Dovecot)
     assert "hunter2" not in str(caught.value)
     assert "hunter2" not in repr(conn.settings) and "hunter2" not in str(conn.settings.model_dump())
     await conn.stop()
+
+
+async def test_password_changed_while_running_raises_auth_error(dovecot: Dovecot) -> None:
+    """After a reconnect the server refuses the credentials: run() raises AuthError (supervisor: auth_failed)."""
+    host = RecordingHost()
+    conn = connector(dovecot, host)
+    await conn.start()
+    task = asyncio.create_task(conn.run())
+    try:
+        await asyncio.sleep(0.5)
+        users = dovecot.root / "users"
+        users.write_text(users.read_text().replace(dovecot.password, "rotated-password"))
+        await asyncio.to_thread(dovecot.kick)
+        with pytest.raises(AuthError):
+            await asyncio.wait_for(task, timeout=20)
+    finally:
+        task.cancel()
+        await conn.stop()
+
+
+async def test_stop_while_idling_returns_promptly(dovecot: Dovecot) -> None:
+    host = RecordingHost()
+    conn = connector(dovecot, host, imap={"idle_recheck": 600})
+    await conn.start()
+    task = asyncio.create_task(conn.run())
+    await asyncio.sleep(0.5)
+    task.cancel()
+    # the IDLE in the worker thread notices the stop flag within its one-second tick, not after idle_recheck
+    await asyncio.wait_for(conn.stop(), timeout=5)
