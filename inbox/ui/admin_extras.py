@@ -9,8 +9,16 @@ from typing import Any
 from aiohttp import web
 
 from inbox.api.context import ctx, json_error, read_json, require_admin
-from inbox.domain import Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority, \
-    Visibility, utcnow
+from inbox.domain import (
+    Channel,
+    ContactIdentity,
+    ConversationStatus,
+    IdentityKind,
+    InboundMessage,
+    Priority,
+    Visibility,
+    utcnow,
+)
 from inbox.pipeline.stages import ConversationView, PipelineItem
 
 routes = web.RouteTableDef()

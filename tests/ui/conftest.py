@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from inbox.config import RoutingSettings
 from tests.conftest import missing_peer
 from tests.inbox.appserver import add_agent, running, settings_for
 
@@ -27,7 +28,7 @@ AGENT = "ana@example.com"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201 - pytest hook
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
@@ -53,7 +54,7 @@ def chromium() -> str:
     return CHROMIUM
 
 
-async def _screenshot_on_failure(request: pytest.FixtureRequest, context) -> None:  # noqa: ANN001
+async def _screenshot_on_failure(request: pytest.FixtureRequest, context) -> None:
     report = getattr(request.node, "rep_call", None)
     if report is None or not report.failed:
         return
@@ -62,8 +63,8 @@ async def _screenshot_on_failure(request: pytest.FixtureRequest, context) -> Non
     for i, page in enumerate(context.pages):
         try:
             await page.screenshot(path=str(ARTIFACTS / f"{name}-{i}.png"), full_page=True)
-        except Exception:  # noqa: BLE001 - a crashed page must not hide the test's own failure
-            pass
+        except Exception as e:  # noqa: BLE001 - a crashed page must not hide the test's own failure
+            print(f"screenshot of page {i} failed: {e!r}")
 
 
 @pytest.fixture
@@ -73,7 +74,12 @@ async def ui(chromium: str, tmp_path: Path, request: pytest.FixtureRequest) -> A
     db_url = f"sqlite+aiosqlite:///{tmp_path}/inbox.db"
     await add_agent(db_url, ADMIN, PASSWORD, role="admin")
     await add_agent(db_url, AGENT, PASSWORD, role="agent")
-    settings = settings_for(db_url, **getattr(request, "param", {}))
+    options = dict(getattr(request, "param", {}))
+    if "rules_from" in options:  # a copy of a rules file, so the test may edit it
+        rules = tmp_path / "rules.yaml"
+        shutil.copy(options.pop("rules_from"), rules)
+        options["routing"] = RoutingSettings(rules=str(rules))
+    settings = settings_for(db_url, **options)
     async with running(settings) as (server, http), async_playwright() as pw:
         context = await pw.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=chromium, args=CHROMIUM_ARGS, headless=True,
@@ -86,7 +92,7 @@ async def ui(chromium: str, tmp_path: Path, request: pytest.FixtureRequest) -> A
             await context.close()
 
 
-async def sign_in(page, env: UiEnv, email: str = AGENT) -> None:  # noqa: ANN001
+async def sign_in(page, env: UiEnv, email: str = AGENT) -> None:
     await page.goto(env.base_url + "/")
     await page.fill("#login-email", email)
     await page.fill("#login-password", PASSWORD)

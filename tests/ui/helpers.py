@@ -6,12 +6,18 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.webchat.identity import user_hash
 from inbox.api.context import CTX
-from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
+from inbox.domain import (
+    Channel,
+    ContactIdentity,
+    IdentityKind,
+    InboundMessage,
+    Visibility,
+)
 from tests.ui.conftest import AGENT, UiEnv, sign_in
 
 
@@ -66,11 +72,11 @@ def email_message(text: str, html: str | None, sender: str = "li@example.com", s
         connector="support-mail", channel=Channel.EMAIL, provider_id=f"<{uuid.uuid4()}@example.com>",
         thread_key=f"<{uuid.uuid4()}@example.com>", visibility=Visibility.PRIVATE,
         sender=ContactIdentity(IdentityKind.EMAIL, sender, "Li Lei"), text=text, html=html, subject=subject,
-        sent_at=datetime.now(timezone.utc))
+        sent_at=datetime.now(UTC))
 
 
 def telegram_public(text: str, user: str = "777") -> InboundMessage:
     return InboundMessage(
         connector="wallet-bot", channel=Channel.TELEGRAM, provider_id=str(uuid.uuid4()), thread_key="chat:-1001",
         visibility=Visibility.PUBLIC, sender=ContactIdentity(IdentityKind.TELEGRAM, user, "Bob", "bobby"),
-        text=text, sent_at=datetime.now(timezone.utc))
+        text=text, sent_at=datetime.now(UTC))

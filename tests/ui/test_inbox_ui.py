@@ -6,14 +6,22 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.ui.conftest import ADMIN, PASSWORD
-from tests.ui.helpers import customer, email_message, ingest, open_signed_in, recv, say, telegram_public
+from tests.ui.conftest import ADMIN, PASSWORD, UiEnv
+from tests.ui.helpers import (
+    customer,
+    email_message,
+    ingest,
+    open_signed_in,
+    recv,
+    say,
+    telegram_public,
+)
 
 pytestmark = pytest.mark.browser
 SEED = "abandon amount liar amount expire adjust cage candy arch gather drum buyer"  # valid BIP-39 checksum
 
 
-async def test_wrong_password_is_refused_and_nothing_is_stored(ui) -> None:  # noqa: ANN001
+async def test_wrong_password_is_refused_and_nothing_is_stored(ui: UiEnv) -> None:
     page = await ui.context.new_page()
     await page.goto(ui.base_url + "/")
     await page.fill("#login-email", ADMIN)
@@ -29,7 +37,7 @@ async def test_wrong_password_is_refused_and_nothing_is_stored(ui) -> None:  # n
     assert await ui.context.cookies() == []
 
 
-async def test_customer_message_appears_live_and_reply_reaches_the_customer(ui) -> None:  # noqa: ANN001
+async def test_customer_message_appears_live_and_reply_reaches_the_customer(ui: UiEnv) -> None:
     tracked = await open_signed_in(ui)
     page = tracked.page
     await expect(page.locator(".conv-list .empty")).to_be_visible()
@@ -61,7 +69,7 @@ async def test_customer_message_appears_live_and_reply_reaches_the_customer(ui) 
     assert tracked.errors == []
 
 
-async def test_seed_phrase_in_a_draft_shows_a_warning(ui) -> None:  # noqa: ANN001
+async def test_seed_phrase_in_a_draft_shows_a_warning(ui: UiEnv) -> None:
     async with customer(ui, "bob") as chat:
         await say(chat, "I lost access to my wallet")
     tracked = await open_signed_in(ui)
@@ -76,7 +84,7 @@ async def test_seed_phrase_in_a_draft_shows_a_warning(ui) -> None:  # noqa: ANN0
     assert tracked.errors == []
 
 
-async def test_transaction_hash_on_a_public_thread_says_it_goes_privately(ui) -> None:  # noqa: ANN001
+async def test_transaction_hash_on_a_public_thread_says_it_goes_privately(ui: UiEnv) -> None:
     await ingest(ui, telegram_public("My deposit has not arrived"))
     tracked = await open_signed_in(ui)
     page = tracked.page
@@ -99,7 +107,7 @@ HOSTILE_HTML = (
 HOSTILE_TEXT = "Plain part <script>window.pwned = 'text'</script><img src=x onerror=\"window.pwned = 'textimg'\">"
 
 
-async def test_hostile_html_mail_renders_inert(ui) -> None:  # noqa: ANN001
+async def test_hostile_html_mail_renders_inert(ui: UiEnv) -> None:
     await ingest(ui, email_message(HOSTILE_TEXT, HOSTILE_HTML, subject="Invoice"))
     tracked = await open_signed_in(ui)
     page = tracked.page
@@ -122,7 +130,7 @@ async def test_hostile_html_mail_renders_inert(ui) -> None:  # noqa: ANN001
     assert tracked.errors == []
 
 
-async def test_search_finds_chinese_text_and_ticket_numbers(ui) -> None:  # noqa: ANN001
+async def test_search_finds_chinese_text_and_ticket_numbers(ui: UiEnv) -> None:
     async with customer(ui, "c1") as a, customer(ui, "c2") as b:
         await say(a, "我的提现还没到账")
         await say(b, "how do I change my phone number")
@@ -146,7 +154,7 @@ async def test_search_finds_chinese_text_and_ticket_numbers(ui) -> None:  # noqa
     assert tracked.errors == []
 
 
-async def test_views_counts_and_keyboard_moves(ui) -> None:  # noqa: ANN001
+async def test_views_counts_and_keyboard_moves(ui: UiEnv) -> None:
     async with customer(ui, "k1") as a, customer(ui, "k2") as b:
         await say(a, "first customer")
         await say(b, "second customer")
@@ -177,7 +185,7 @@ async def test_views_counts_and_keyboard_moves(ui) -> None:  # noqa: ANN001
     assert tracked.errors == []
 
 
-async def test_tags_status_and_filters(ui) -> None:  # noqa: ANN001
+async def test_tags_status_and_filters(ui: UiEnv) -> None:
     async with customer(ui, "t1") as a, customer(ui, "t2") as b:
         await say(a, "tag me please")
         await say(b, "leave me alone")
@@ -199,7 +207,7 @@ async def test_tags_status_and_filters(ui) -> None:  # noqa: ANN001
     assert tracked.errors == []
 
 
-async def test_note_mentions_notify_and_presence_shows(ui) -> None:  # noqa: ANN001
+async def test_note_mentions_notify_and_presence_shows(ui: UiEnv) -> None:
     async with customer(ui, "m1") as chat:
         await say(chat, "please look at this")
     ana = await open_signed_in(ui)
@@ -223,7 +231,7 @@ async def test_note_mentions_notify_and_presence_shows(ui) -> None:  # noqa: ANN
     assert ana.errors == [] and boss.errors == []
 
 
-async def test_canned_reply_by_shortcut(ui) -> None:  # noqa: ANN001
+async def test_canned_reply_by_shortcut(ui: UiEnv) -> None:
     from tests.inbox.appserver import token_for
 
     token = await token_for(ui.http, ADMIN, PASSWORD)
@@ -245,7 +253,7 @@ async def test_canned_reply_by_shortcut(ui) -> None:  # noqa: ANN001
     assert tracked.errors == []
 
 
-async def test_language_switch(ui) -> None:  # noqa: ANN001
+async def test_language_switch(ui: UiEnv) -> None:
     tracked = await open_signed_in(ui)
     page = tracked.page
     await expect(page.locator("#nav-inbox")).to_have_text("Inbox")

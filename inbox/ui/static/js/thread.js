@@ -139,6 +139,7 @@ export class ConversationPane {
   focusComposer(mode) { this.composer?.focus(mode); }
 
   renderThread() {
+    if (!this.thread) return; // an event before the first render: open() renders everything
     const atBottom = this.thread.scrollHeight - this.thread.scrollTop - this.thread.clientHeight < 40;
     clear(this.thread);
     for (const m of [...this.messages.values()].sort((a, b) => a.id - b.id)) this.thread.append(this.messageEl(m));
@@ -188,9 +189,11 @@ export class ConversationPane {
 
   onMessageEvent(frame) {
     if (frame.conversation_id !== this.id || !frame.message) return;
-    if (this.revealed && this.messages.has(frame.message.id)) {
+    const old = this.messages.get(frame.message.id);
+    // The send response and the websocket race: never let a "queued" copy overwrite "sent"/"failed".
+    if (old && old.status !== "queued" && frame.message.status === "queued") return;
+    if (this.revealed && old) {
       // Keep the revealed text; only delivery state changes matter here.
-      const old = this.messages.get(frame.message.id);
       this.messages.set(frame.message.id, { ...frame.message, text: old.text });
     } else {
       this.messages.set(frame.message.id, frame.message);
