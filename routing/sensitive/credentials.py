@@ -46,7 +46,15 @@ _NOT_OTP_BEFORE = re.compile(
 
 # Words that follow "password is" in complaints rather than in disclosures.
 _NOT_A_PASSWORD = frozenset(
-    ["wrong", "incorrect", "invalid", "correct", "right", "expired", "locked", "not", "no", "too", "very", "the", "a", "an", "same", "changed", "reset", "forgotten", "forgot", "lost", "stolen", "compromised", "leaked", "blocked", "disabled", "required", "needed", "missing", "empty", "weak", "strong", "different", "being", "still", "now", "already", "always", "never", "working", "accepted", "rejected", "ok", "okay", "fine", "saved", "stored", "case", "sensitive", "please", "and", "or", "but", "for", "of", "to", "in", "on", "at", "my", "your", "our", "their", "this", "that", "it", "is", "was", "be", "been", "mandatory", "long", "short", "hidden", "unknown", "new", "old", "updated", "what", "why", "how", "when", "where", "which", "who", "whose", "these", "those", "there", "here", "also", "just", "only", "really", "definitely", "probably", "supposed", "good", "bad", "simple", "easy", "hard", "set", "known", "shown", "visible", "valid", "secret", "private", "mine", "safe", "unsafe", "ready", "done", "gone", "fails", "failing", "failed"]
+    """
+        wrong incorrect invalid correct right expired locked not no too very the a an same changed reset
+        forgotten forgot lost stolen compromised leaked blocked disabled required needed missing empty weak
+        strong different being still now already always never working accepted rejected ok okay fine saved
+        stored case sensitive please and or but for of to in on at my your our their this that it is was be
+        been mandatory long short hidden unknown new old updated what why how when where which who whose these
+        those there here also just only really definitely probably supposed good bad simple easy hard set
+        known shown visible valid secret private mine safe unsafe ready done gone fails failing failed
+        """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
 

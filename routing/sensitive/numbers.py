@@ -107,7 +107,9 @@ def find_cards_and_ids(text: str, lower: str) -> list[Candidate]:
     for match in _CARD.finditer(text):
         candidate = match.group()
         digits = candidate.replace(" ", "").replace("-", "")
-        if (match.start(), match.end()) in taken or not _groups_ok(candidate) or not _clean_start(text, match.start()):
+        if (match.start(), match.end()) in taken or not _groups_ok(candidate):
+            continue
+        if not _clean_start(text, match.start()):
             continue
         if not (_card_issuer_ok(digits) and luhn_ok(digits)):
             continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from routing.sensitive.context import SEED_KEYWORDS, has_any
 from routing.sensitive.evaluation import values as v
-from routing.sensitive.seed import checksum_ok
+from routing.sensitive.seed_windows import checksum_ok
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +206,11 @@ _VALUES: dict[str, ValueMaker] = {
 
 def _bip39_sentence(rng: Rng) -> str:
     """Ordinary-sounding text made only of BIP-39 words, with no valid checksum window."""
-    common = [w for w in ["please", "help", "account", "order", "check", "again", "today", "because", "money", "still", "missing", "wallet", "transfer", "fee", "price", "balance", "where", "when", "what", "about", "above", "accident", "credit", "cash", "since", "rather", "stable", "they", "want", "know", "need", "send", "receive", "lock", "open", "close"] if w in set(v.wordlist("english"))]  # fmt: skip
+    common = [w for w in """
+        please help account order check again today because money still missing wallet transfer fee price
+        balance where when what about above accident credit cash since rather stable they want know need send
+        receive lock open close
+        """.split() if w in set(v.wordlist("english"))]  # fmt: skip  # noqa: SIM905 - a word list reads better as text
     from mnemonic import Mnemonic
 
     index = {w: i for i, w in enumerate(Mnemonic("english").wordlist)}
