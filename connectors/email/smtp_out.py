@@ -17,6 +17,7 @@ from inbox.domain import IdentityKind, OutboundMessage, SendResult, utcnow
 
 # Reply codes that mean "this mailbox does not exist / refuses us" rather than "this mail is wrong".
 _UNREACHABLE_CODES = {550, 551, 553}
+MAX_REFERENCES = 21  # root + 20 nearest: enough for every client to thread, short enough for every server
 
 
 def outbound_message_id(connector: str, idempotency_key: str, domain: str) -> str:
@@ -37,9 +38,7 @@ def build_reply(message: OutboundMessage, settings: SmtpSettings) -> tuple[Email
     mail["Date"] = format_datetime(utcnow())
     mail["Message-ID"] = f"<{message_id}>"
     parent = message.in_reply_to if message.in_reply_to and is_real_message_id(message.in_reply_to) else None
-    references = [r for r in message.references if is_real_message_id(r)]
-    if parent and parent not in references:
-        references.append(parent)
+    references = _references(message.references, parent)
     if parent:
         mail["In-Reply-To"] = f"<{parent}>"
     if references:
@@ -77,6 +76,22 @@ async def send_reply(message: OutboundMessage, settings: SmtpSettings) -> SendRe
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as error:
         raise TransientError(f"SMTP connection failed: {type(error).__name__}: {error}") from None
     return SendResult(provider_id=message_id, sent_at=utcnow())
+
+
+def _references(earlier: tuple[str, ...], parent: str | None) -> list[str]:
+    """References oldest first ending with the parent (RFC 5322 3.6.4); synthetic ids are ours, never the
+    customer's, so they stay out. Long threads keep the root and the nearest ancestors, as clients do."""
+    seen: set[str] = set()
+    refs: list[str] = []
+    for ref in earlier:
+        if ref != parent and ref not in seen and is_real_message_id(ref):
+            seen.add(ref)
+            refs.append(ref)
+    if parent:
+        refs.append(parent)
+    if len(refs) > MAX_REFERENCES:
+        refs = [refs[0], *refs[-(MAX_REFERENCES - 1) :]]
+    return refs
 
 
 def _by_code(code: int, text: str) -> Exception:

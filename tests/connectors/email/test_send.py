@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base import AuthError, PermanentError, RecipientUnreachable, TransientError
 from connectors.email.noise import OWN_ID_PREFIX
-from connectors.email.smtp_out import send_reply
+from connectors.email.smtp_out import build_reply, send_reply
 from connectors.email.thread_keys import parse_msg_ids
 from inbox.domain import Channel, ContactIdentity, IdentityKind, OutboundMessage, Visibility
 from tests.connectors.email.conftest import SmtpPeer
@@ -52,6 +52,15 @@ async def test_reply_headers_thread_in_the_customers_client(smtp_server: SmtpPee
     assert mail["From"].addresses[0].addr_spec == "support@wallet.example"
     assert mail.get_body(("plain",)).get_content().strip() == "您好，您的提现已处理。Your withdrawal was processed."
     assert result.sent_at.tzinfo is not None
+
+
+def test_references_end_with_the_parent_and_stay_bounded() -> None:
+    earlier = tuple(f"m{i}@c.example" for i in range(100))
+    mail, _ = build_reply(_reply(in_reply_to="m50@c.example", references=earlier), smtp_settings(
+        SmtpPeer("127.0.0.1", 25, None)))  # type: ignore[arg-type]
+    refs = parse_msg_ids(mail["References"])
+    assert refs[0] == "m0@c.example" and refs[-1] == "m50@c.example"
+    assert len(refs) == 21 and len(set(refs)) == 21
 
 
 async def test_retry_keeps_the_message_id(smtp_server: SmtpPeer) -> None:

@@ -55,7 +55,7 @@ async def test_imap_untrusted_certificate_is_refused(tls_dovecot: Dovecot) -> No
 
 
 @pytest.fixture
-def tls_smtp(tmp_path) -> Iterator[tuple[SmtpPeer, str]]:  # noqa: ANN001
+def tls_smtp(tmp_path) -> Iterator[tuple[SmtpPeer, str]]:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     make_self_signed_cert(cert, key)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
