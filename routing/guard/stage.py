@@ -69,20 +69,23 @@ class SensitiveStage:
         item.text, item.findings = masked_text, masked_findings
         kinds = list(dict.fromkeys(finding.kind for finding in findings))
         effects = item.effects
-        effects.add_tags.add(policy.tag)
-        if policy.kind_tags:
-            effects.add_tags.update(f"{policy.tag}:{kind}" for kind in kinds)
-        effects.audit.append(AuditEntry("guard", "detect", "kinds: " + ", ".join(kinds)))
         if masked_kinds:
             effects.audit.append(AuditEntry("guard", "mask", "masked before storage: " + ", ".join(sorted(masked_kinds))))
         rules = {kind: policy.rule_for(kind) for kind in kinds}
         may_reply = not (item.message.flags & _NO_AUTO_REPLY_FLAGS)
         if item.message.visibility == Visibility.PUBLIC:
-            self._public(item, rules, language, may_reply)
+            acted = self._public(item, rules, language, may_reply)
         else:
-            self._private(item, rules, language, may_reply)
+            acted = self._private(item, rules, language, may_reply)
+        # Tag only where the guard did something: a tx hash in a deposit question is normal, not "sensitive".
+        flagged = [kind for kind in kinds if kind in masked_kinds or kind in acted]
+        if flagged:
+            effects.add_tags.add(policy.tag)
+            if policy.kind_tags:
+                effects.add_tags.update(f"{policy.tag}:{kind}" for kind in flagged)
+            effects.audit.append(AuditEntry("guard", "detect", "kinds: " + ", ".join(flagged)))
 
-    def _public(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> None:
+    def _public(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> list[str]:
         texts = self.policy.texts
         effects = item.effects
         hiding = [kind for kind, rule in rules.items() if rule.inbound_public == InboundPublic.HIDE_AND_PRIVATE]
@@ -114,11 +117,12 @@ class SensitiveStage:
                         private_link_fallback=True,
                     )
                 )
+        return hiding + moving
 
-    def _private(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> None:
+    def _private(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> list[str]:
         warning = [kind for kind, rule in rules.items() if rule.inbound_private == InboundPrivate.WARN]
         if not warning:
-            return
+            return []
         effects = item.effects
         _raise(effects, [rules[kind].private_priority for kind in warning])
         # One warning per conversation is enough; repeating it on every message reads as a bot loop.
@@ -131,6 +135,7 @@ class SensitiveStage:
                     "guard:secret_warning",
                 )
             )
+        return warning
 
 
 def _raise(effects: Effects, priorities: list[Priority | None]) -> None:

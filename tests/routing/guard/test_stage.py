@@ -67,10 +67,17 @@ def test_private_warning_once_per_conversation() -> None:
     assert "[otp removed]" in item.text
 
 
-def test_linkable_only_in_public_is_tagged_but_left_public() -> None:
+def test_linkable_only_is_found_but_not_acted_on() -> None:
     item = run(make_item(f"txid {HEX} stuck"))
+    assert [f.kind for f in item.findings] == ["tx_hash"]
     assert item.effects.replies == [] and not item.effects.hide_public
-    assert "sensitive" in item.effects.add_tags
+    assert item.effects.add_tags == set() and item.effects.audit == []
+
+
+def test_personal_data_in_private_is_stored_without_fuss() -> None:
+    item = run(make_item("my email is a@b.co", visibility=Visibility.PRIVATE))
+    assert [f.kind for f in item.findings] == ["email"]
+    assert item.effects.add_tags == set() and item.effects.replies == []
 
 
 def test_no_auto_reply_flags_still_mask_and_hide() -> None:
