@@ -21,6 +21,7 @@ from connectors.base import AuthError, Connector, ConnectorConfig, TransientErro
 from connectors.registry import connector_class
 from inbox.domain import InboundMessage, utcnow
 from inbox.pipeline.core import Pipeline
+from inbox.store.ops import select_by_pairs
 from inbox.store.schema import connector_state, messages, thread_links
 from inbox.views import iso
 
@@ -72,6 +73,13 @@ class PipelineHost:
         ids = await self.pipeline.ingest(batch, (self.name, checkpoint) if checkpoint else None)
         self.health.last_sync = utcnow()
         return ids
+
+    async def existing_provider_ids(self, connector: str, provider_ids: Sequence[str]) -> set[str]:
+        """Which of these are already stored (lets a backlog import report new vs already there)."""
+        async with self.engine.connect() as conn:
+            rows = await select_by_pairs(conn, (messages.c.provider_id,), messages.c.connector,
+                                         messages.c.provider_id, ((connector, p) for p in provider_ids))
+        return {r[0] for r in rows}
 
     async def load_checkpoint(self) -> dict[str, str]:
         async with self.engine.connect() as conn:

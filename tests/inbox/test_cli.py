@@ -44,3 +44,33 @@ def test_db_upgrade_reports_revision(tmp_path) -> None:  # noqa: ANN001
     cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n")
     r = run("db", "upgrade", "--config", str(cfg))
     assert r.returncode == 0 and "revision 0001" in r.stdout
+
+
+def test_import_mbox_is_idempotent(tmp_path) -> None:  # noqa: ANN001
+    import mailbox
+    from email.message import EmailMessage
+
+    box = mailbox.mbox(tmp_path / "backlog.mbox")
+    for i in range(3):
+        m = EmailMessage()
+        m["From"] = f"Customer {i} <c{i}@example.com>"
+        m["To"] = "support@example.com"
+        m["Subject"] = f"Deposit {i} missing"
+        m["Message-ID"] = f"<backlog-{i}@example.com>"
+        m["Date"] = "Fri, 20 Nov 2026 10:00:00 +0000"
+        m.set_content(f"My deposit number {i} has not arrived.")
+        box.add(m)
+    box.flush()
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(
+        f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n"
+        "connectors:\n  support-mail:\n    type: email\n    enabled: false\n"
+        "    imap: {host: 127.0.0.1, username: s, password: p}\n"
+        "    smtp: {host: 127.0.0.1, from_address: support@example.com}\n")
+    first = run("import", "mbox", str(tmp_path / "backlog.mbox"), "--connector", "support-mail", "--config", str(cfg))
+    assert first.returncode == 0, first.stderr
+    assert "read 3, imported 3, already there 0" in first.stdout and "3/3" in first.stderr
+    second = run("import", "mbox", str(tmp_path / "backlog.mbox"), "--connector", "support-mail", "--config", str(cfg))
+    assert second.returncode == 0 and "read 3, imported 0, already there 3" in second.stdout
+    wrong = run("import", "mbox", str(tmp_path / "backlog.mbox"), "--connector", "nope", "--config", str(cfg))
+    assert wrong.returncode == 2 and "support-mail" in wrong.stderr
