@@ -62,6 +62,7 @@ class SensitiveStage:
         item.raw = outcome.raw
         if outcome.note:
             item.effects.audit.append(AuditEntry("guard", "mask_raw", outcome.note))
+        self._mask_side_texts(item, bool(secret_values))
         if not findings:
             item.findings = []
             return
@@ -84,6 +85,23 @@ class SensitiveStage:
             if policy.kind_tags:
                 effects.add_tags.update(f"{policy.tag}:{kind}" for kind in flagged)
             effects.audit.append(AuditEntry("guard", "detect", "kinds: " + ", ".join(flagged)))
+
+    def _mask_side_texts(self, item: PipelineItem, had_secret: bool) -> None:
+        """Subject and HTML, when the pipeline item carries them (PipelineItem may grow `subject`/`html` fields;
+        until then the store should call `mask_secrets` on them). HTML of a message with a secret is dropped:
+        markup between words can hide a phrase from the patterns, and the masked text renders the message."""
+        for field in ("subject", "html"):
+            value = getattr(item, field, None)
+            if not isinstance(value, str):
+                continue
+            if field == "html" and had_secret:
+                setattr(item, field, None)
+                item.effects.audit.append(AuditEntry("guard", "mask_html", "html dropped: the message had a secret"))
+                continue
+            masked, _ = mask_secrets(value, self.policy)
+            if masked != value:
+                setattr(item, field, masked)
+                item.effects.audit.append(AuditEntry("guard", f"mask_{field}", f"secret masked in the {field}"))
 
     def _public(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> list[str]:
         texts = self.policy.texts

@@ -134,3 +134,21 @@ def test_plain_text_raw_is_masked_in_place() -> None:
     raw = "From: a@b.co\r\nSubject: otp\r\n\r\nmy otp is 123456\r\n"
     item = run(make_item("my otp is 123456", raw=raw, visibility=Visibility.PRIVATE))
     assert item.raw is not None and "123456" not in item.raw and "a@b.co" in item.raw
+
+
+def test_subject_and_html_are_masked_when_the_item_carries_them() -> None:
+    from dataclasses import dataclass
+
+    from inbox.pipeline.stages import PipelineItem
+
+    @dataclass(slots=True)
+    class ItemWithExtras(PipelineItem):  # what PipelineItem would look like with the fields asked for
+        subject: str | None = None
+        html: str | None = None
+
+    base = make_item("my otp is 123456", visibility=Visibility.PRIVATE)
+    item = ItemWithExtras(message=base.message, text=base.text, raw=None, conversation=base.conversation,
+                          is_first=True, subject="password: hunter22x please", html="<p>my otp is 123456</p>")
+    SensitiveStage(GuardPolicy()).process([item])
+    assert item.subject == "password: [password removed] please"
+    assert item.html is None
