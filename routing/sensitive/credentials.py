@@ -53,7 +53,8 @@ _NOT_A_PASSWORD = frozenset(
         stored case sensitive please and or but for of to in on at my your our their this that it is was be
         been mandatory long short hidden unknown new old updated what why how when where which who whose these
         those there here also just only really definitely probably supposed good bad simple easy hard set
-        known shown visible valid secret private mine safe unsafe ready done gone fails failing failed
+        known shown visible valid secret private mine safe unsafe ready done gone fails failing failed none
+        null nil true false password passwd username user sent
         """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -115,4 +116,6 @@ def _password_value(text: str, position: int, connected: bool) -> tuple[int, int
         return None
     if value.replace("'", "").isalpha() and ("'" in value or value.lower() in _NOT_A_PASSWORD):
         return None  # a complaint ("is wrong", "is what") or a contraction ("doesn't")
+    if value.isalpha() and value.islower() and value.endswith(("ed", "ing", "ly")):
+        return None  # "password was changed", "password is expiring", "is constantly …"
     return start, end

@@ -82,6 +82,8 @@ def test_64_hex_is_decided_by_context() -> None:
         "密码是什么",
         "sign in with fingerprint stopped working and password login fails too",
         "my password doesn't work anymore",
+        "my password was changed yesterday",
+        "login(user=None, password=None)",
         "it keeps saying incorrect password although I'm sure it's correct",
         "hello quick question: where do I reset my PIN Thanks.",
         "您好，卡在谷歌验证码页面怎么办？",
