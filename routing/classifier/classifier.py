@@ -14,6 +14,7 @@ from routing.classifier.types import FALLBACK_TYPE
 _MAX_NGRAM_REASONS = 3
 _MAX_PHRASE_REASONS = 3
 _NGRAM_CANDIDATES = 12
+_SMALL_BATCH = 16
 _MAX_TEXT_CHARS = 4000  # the opening of a long email decides its type; the rest (quotes, signatures) only adds noise
 
 
@@ -27,11 +28,32 @@ class IssueClassifier:
     def classify(self, text: str) -> Classification:
         text = text[:_MAX_TEXT_CHARS]
         normalized = normalize(text)
-        if not any(character.isalpha() for character in normalized):  # "", "???", "12345": nothing to go on
-            return Classification(FALLBACK_TYPE, 1.0 if not text.strip() else 0.5, ("no words in the text",))
-        index, values = self._model.features(text)
+        if not _has_words(normalized):
+            return _no_words(text)
+        index, values = self._model.features(text, normalized)
+        return self._decide(normalized, self._model.scores(index, values), index, values)
+
+    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
+        """Same results as `classify` for each text; the model's arithmetic runs once for the whole batch."""
+        texts = [text[:_MAX_TEXT_CHARS] for text in texts]
+        if len(texts) < _SMALL_BATCH:  # building a sparse matrix costs more than it saves for a few texts
+            return [self.classify(text) for text in texts]
+        normalized = [normalize(text) for text in texts]
+        wordy = [position for position, text in enumerate(normalized) if _has_words(text)]
+        results: list[Classification] = [_no_words(text) for text in texts]
+        if not wordy:
+            return results
+        matrix = self._model.features_many([normalized[position] for position in wordy])
+        scores = self._model.scores_many(matrix)
+        for row, position in enumerate(wordy):
+            start, end = matrix.indptr[row], matrix.indptr[row + 1]
+            results[position] = self._decide(normalized[position], scores[row], matrix.indices[start:end],
+                                              matrix.data[start:end])
+        return results
+
+    def _decide(self, normalized: str, scores: np.ndarray, index: np.ndarray, values: np.ndarray) -> Classification:
         hits = self._lexicon.hits(normalized)
-        scores = self._model.scores(index, values)
+        scores = scores.copy()
         counted: dict[str, int] = {}
         for hit in hits:
             if counted.get(hit.type, 0) < MAX_HITS_PER_TYPE:
@@ -42,49 +64,51 @@ class IssueClassifier:
         best = int(np.argmax(probabilities))
         label = self._model.classes[best]
         reasons = [f'phrase "{hit.phrase}"' for hit in hits if hit.type == label][:_MAX_PHRASE_REASONS]
-        reasons += self._ngram_reasons(index, values, best, reasons, normalized)
+        reasons += self._ngram_reasons(index, values, best, reasons)
         return Classification(label, round(float(probabilities[best]), 4), tuple(reasons))
 
-    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
-        return [self.classify(text) for text in texts]
-
-    def _ngram_reasons(self, index: np.ndarray, values: np.ndarray, best: int, already: list[str],
-                       normalized: str) -> list[str]:
-        """The words or Chinese pieces that pushed hardest toward the chosen type, as the customer wrote them."""
+    def _ngram_reasons(self, index: np.ndarray, values: np.ndarray, best: int, already: list[str]) -> list[str]:
+        """The words or Chinese pieces that pushed hardest toward the chosen type."""
         if index.size == 0:
             return []
         contribution = values * self._model.weights[index, best]
-        words = normalized.split()
+        readable = self._readable_features()
         candidates: list[str] = []
         for position in np.argsort(-contribution)[:_NGRAM_CANDIDATES]:
             if contribution[position] <= 0:
                 break
-            piece = self._readable(self._gram(int(index[position])), words)
-            if piece and piece not in candidates:
+            piece = readable[index[position]]
+            if piece is not None and piece not in candidates:
                 candidates.append(piece)
         quoted = " ".join(already)
         kept = [piece for piece in candidates
                 if piece not in quoted and not any(piece != other and piece in other for other in candidates)]
         return [f'text "{piece}"' for piece in kept[:_MAX_NGRAM_REASONS]]
 
-    @staticmethod
-    def _readable(gram: str, words: list[str]) -> str | None:
-        """"w:how" -> "how"; "ind" -> "bind" (the whole English word it came from); Chinese pieces as they are."""
-        if gram.startswith(("w:", "b:")):
-            gram = gram[2:]
-        gram = gram.strip()
-        if not gram.isascii():
-            return gram if len(gram) >= 2 else None
-        if " " in gram:
-            return gram
-        whole = next((word for word in words if gram in word), None)
-        return whole if whole and len(whole) >= 3 else None
+    def _readable_features(self) -> list[str | None]:
+        """Per feature, what a person would recognise as a reason: English words and word pairs, Chinese pieces
+        of two or more characters; None for fragments like "ind" (worked out once, on first use)."""
+        readable = getattr(self, "_readable", None)
+        if readable is None:
+            readable = []
+            for gram in self._model.feature_names():
+                if gram.startswith(("w:", "b:")):
+                    piece = gram[2:]
+                    readable.append(piece if len(piece) >= 3 or not piece.isascii() and len(piece) >= 2 else None)
+                else:
+                    piece = gram.strip()
+                    readable.append(piece if not piece.isascii() and len(piece) >= 2 else None)
+            self._readable = readable
+        return readable
 
-    def _gram(self, position: int) -> str:
-        names = getattr(self, "_names", None)
-        if names is None:
-            names = self._names = self._model.feature_names()
-        return names[position]
+
+def _has_words(normalized: str) -> bool:
+    return any(character.isalpha() for character in normalized)
+
+
+def _no_words(text: str) -> Classification:
+    """"", "???", "12345": nothing to go on."""
+    return Classification(FALLBACK_TYPE, 1.0 if not text.strip() else 0.5, ("no words in the text",))
 
 
 _default: IssueClassifier | None = None

@@ -10,6 +10,8 @@ NGRAM_MAX = 4
 _DIGITS = re.compile(r"\d+")
 _HEX_BLOB = re.compile(r"\b(?:0x)?[0-9a-f]{16,}\b")  # tx hashes / addresses: long, unique, never informative
 _NON_WORD = re.compile(r"[^\w\u3400-\u9fff]+")
+# Between a Han character and a Latin letter or digit: "我的usdt提现" reads as "我的 usdt 提现".
+_SCRIPT_CHANGE = re.compile(r"(?<=[\u3400-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3400-\u9fff])")
 
 
 def normalize(text: str) -> str:
@@ -17,6 +19,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _HEX_BLOB.sub(" ", text)
     text = _DIGITS.sub("0", text)
+    text = _SCRIPT_CHANGE.sub(" ", text)
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -37,15 +40,16 @@ def char_ngrams(text: str) -> list[str]:
     return _char_ngrams_of_words(normalize(text).split())
 
 
+def char_ngrams_of_word(word: str) -> list[str]:
+    return _char_ngrams_of_words([word])
+
+
 def _char_ngrams_of_words(words: list[str]) -> list[str]:
     grams: list[str] = []
-    append = grams.append
+    extend = grams.extend
     for word in words:
         padded = f" {word} "
         length = len(padded)
-        for n in range(NGRAM_MIN, NGRAM_MAX + 1):
-            if n > length:
-                break
-            for start in range(length - n + 1):
-                append(padded[start:start + n])
+        for n in range(NGRAM_MIN, min(NGRAM_MAX, length) + 1):
+            extend([padded[start:start + n] for start in range(length - n + 1)])
     return grams

@@ -6,7 +6,6 @@ only when the n-gram model is unsure.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from routing.classifier.features import normalize
@@ -26,11 +25,11 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "deposit": (
         "deposit", "top up", "top-up", "topped up", "recharge", "not credited", "memo", "destination tag",
         "deposit address", "funded my", "incoming",
-        "充值", "充币", "入金", "充钱", "没到账", "未到账", "没入账", "备注", "memo", "打币", "转入", "充u",
+        "充值", "充币", "入金", "充钱", "没到账", "未到账", "没入账", "备注", "memo", "打币", "转入"
     ),
     "withdrawal": (
         "withdrawal", "withdraw", "withdrew", "cash out", "cash-out", "payout", "pay out",
-        "提现", "提币", "出金", "提款", "取现", "出款", "提u", "转出",
+        "提现", "提币", "出金", "提款", "取现", "出款" "转出",
     ),
     "transaction": (
         "transfer to", "swap", "trade", "order", "p2p", "otc", "recipient", "wrong person", "wrong user",
@@ -54,7 +53,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "security": (
         "hacked", "stolen", "compromised", "unauthorized", "unauthorised", "phishing", "scam", "scammer",
-        "impersonat", "fake support", "fake app", "fake website", "seed phrase", "private key", "recovery phrase",
+        "impersonat*", "fake support", "fake app", "fake website", "seed phrase", "private key", "recovery phrase",
         "sim swap", "suspicious login", "didn't authorize", "without my permission", "2fa",
         "被盗", "被黑", "盗号", "盗刷", "未授权", "没授权", "钓鱼", "诈骗", "骗子", "冒充", "假客服", "仿冒",
         "助记词", "私钥", "异地登录", "二次验证",
@@ -90,24 +89,57 @@ class PhraseHit:
 
 
 class Lexicon:
+    """Finds the phrases in normalized text with dictionary lookups (no regex scan over every phrase).
+
+    English phrases match whole words ("fee" does not match "feedback"; "impersonat*", one word, matches any
+    ending); Chinese phrases match anywhere inside a run of Chinese text, which has no word boundaries.
+    """
+
     def __init__(self, phrases: dict[str, tuple[str, ...]] = PHRASES) -> None:
-        self._type_of: dict[str, list[str]] = {}
+        self._words: dict[tuple[str, ...], list[PhraseHit]] = {}  # English phrase as words
+        self._prefixes: dict[str, list[PhraseHit]] = {}  # one-word prefixes ("impersonat")
+        self._han: dict[str, list[PhraseHit]] = {}
         for issue_type, type_phrases in phrases.items():
             for phrase in type_phrases:
-                key = normalize(phrase)
-                self._type_of.setdefault(key, [])
-                if issue_type not in self._type_of[key]:
-                    self._type_of[key].append(issue_type)
-        # Longest first, so "withdrawal" wins over "withdraw" at the same place. English phrases must start at a
-        # word start; Chinese has no word boundaries, so it matches anywhere.
-        alternatives = sorted(self._type_of, key=len, reverse=True)
-        ascii_part = "|".join(re.escape(phrase) for phrase in alternatives if phrase.isascii())
-        other_part = "|".join(re.escape(phrase) for phrase in alternatives if not phrase.isascii())
-        self._pattern = re.compile(rf"(?<![a-z0-9])(?:{ascii_part})|{other_part}")
+                key = normalize(phrase.rstrip("*"))
+                if not key.isascii():
+                    if " " in key:
+                        raise ValueError(f"lexicon phrase {phrase!r} mixes scripts: write it in one")
+                    table, table_key = self._han, key
+                elif phrase.endswith("*"):
+                    if " " in key:
+                        raise ValueError(f"lexicon prefix {phrase!r}: only one-word prefixes are supported")
+                    table, table_key = self._prefixes, key
+                else:
+                    table, table_key = self._words, tuple(key.split())
+                entries = table.setdefault(table_key, [])
+                if all(entry.type != issue_type for entry in entries):  # "top-up" and "top up" are one phrase
+                    entries.append(PhraseHit(issue_type, phrase.rstrip("*")))
+        self._max_words = max((len(key) for key in self._words), default=0)
+        self._first_words = frozenset(key[0] for key in self._words)
+        self._han_starts = frozenset(key[0] for key in self._han)
+        self._prefix_lengths = sorted({len(key) for key in self._prefixes})
+        self._han_lengths = sorted({len(key) for key in self._han}, reverse=True)
 
     def hits(self, normalized_text: str) -> list[PhraseHit]:
         found: list[PhraseHit] = []
-        for match in self._pattern.finditer(normalized_text):
-            for issue_type in self._type_of[match.group(0)]:
-                found.append(PhraseHit(issue_type, match.group(0)))
+        words = normalized_text.split()
+        phrases, prefixes = self._words, self._prefixes
+        for start, word in enumerate(words):
+            if not word.isascii():
+                self._han_hits(word, found)
+                continue
+            if word in self._first_words:
+                for count in range(min(self._max_words, len(words) - start), 0, -1):
+                    found.extend(phrases.get(tuple(words[start:start + count]), ()))
+            for length in self._prefix_lengths:
+                if len(word) >= length:
+                    found.extend(prefixes.get(word[:length], ()))
         return found
+
+    def _han_hits(self, run: str, found: list[PhraseHit]) -> None:
+        han, starts, lengths = self._han, self._han_starts, self._han_lengths
+        for start, character in enumerate(run):
+            if character in starts:  # most characters begin no phrase: skip the slicing for them
+                for length in lengths:
+                    found.extend(han.get(run[start:start + length], ()))
