@@ -44,7 +44,7 @@ def codec_for(declared: str | None) -> str | None:
     name = _WIDER.get(name, name)
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL inside a mangled charset name
         return None
 
 

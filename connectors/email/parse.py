@@ -114,6 +114,9 @@ class _RawHeaders:
         return decode_header_value(self._values.get(name.lower()))
 
 
+_ADDRESS = re.compile(r"[^@\s<>\x00-\x1f\x7f\\\"(),:;\[\]]+@[^@\s<>\x00-\x1f\x7f\\\"(),:;\[\]]+")
+
+
 def _first_address(value: str) -> tuple[str, str]:
     if not value:
         return "", ""
@@ -123,7 +126,7 @@ def _first_address(value: str) -> tuple[str, str]:
         pairs = []
     for name, address in pairs:
         address = address.strip().strip("<>").lower()
-        if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address):
+        if _ADDRESS.fullmatch(address):
             return strip_controls(name.strip())[:200], address
     return "", ""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import shutil
 import ssl
 from collections.abc import Iterator
 
@@ -20,10 +21,16 @@ from tests.connectors.email.dovecot import Dovecot, dovecot_binary, free_port, m
 from tests.connectors.email.helpers import RecordingHost, email_config, make_mail, running, smtp_settings
 
 
+def _require_openssl() -> None:
+    if shutil.which("openssl") is None:
+        _missing_peer("openssl (apt-get install -y openssl)")
+
+
 @pytest.fixture
 def tls_dovecot() -> Iterator[Dovecot]:
     if dovecot_binary() is None:
         _missing_peer("dovecot (apt-get install -y dovecot-imapd)")
+    _require_openssl()
     server = Dovecot(tls=True)
     server.start()
     try:
@@ -56,6 +63,7 @@ async def test_imap_untrusted_certificate_is_refused(tls_dovecot: Dovecot) -> No
 
 @pytest.fixture
 def tls_smtp(tmp_path) -> Iterator[tuple[SmtpPeer, str]]:
+    _require_openssl()
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     make_self_signed_cert(cert, key)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
