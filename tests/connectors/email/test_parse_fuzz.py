@@ -42,4 +42,4 @@ def test_mutated_mail_is_parsed_clean_or_rejected() -> None:
                      *(a.name for a in message.attachments)):
             text.encode("utf-8")  # raises on lone surrogates
             assert "\x00" not in text
-    assert parsed > 1000 and rejected > 0
+    assert parsed > 500 and rejected > 0  # both outcomes exercised
