@@ -201,6 +201,11 @@ async def test_tags_status_and_filters(ui: UiEnv) -> None:
     await expect(page.locator(".conv-row")).to_have_count(1)
     await page.select_option(".details select[name=priority]", "urgent")
     await expect(page.locator(".conv-row .badge.prio-urgent")).to_have_text("Urgent")
+    await page.select_option(".details select[name=snooze]", "4h")
+    await expect(page.locator(".conv-head .badge.status-snoozed")).to_have_text("Snoozed")
+    await expect(page.locator(".details")).to_contain_text("Snoozed until")
+    await page.select_option(".filters select[name=status]", "snoozed")
+    await expect(page.locator(".conv-row")).to_have_count(1)
     await page.locator(".details .tag-remove").click()
     await expect(page.locator(".details .tag")).to_have_count(0)
     await expect(page.locator(".conv-list .empty")).to_be_visible()  # the tag filter no longer matches
@@ -219,6 +224,7 @@ async def test_note_mentions_notify_and_presence_shows(ui: UiEnv) -> None:
 
     await ana.page.keyboard.press("n")
     await ana.page.keyboard.type("@adm")
+    await expect(ana.page.locator(".suggest li")).to_be_visible()
     await expect(ana.page.locator(".suggest li")).to_contain_text("@admin")
     await ana.page.keyboard.press("Enter")
     await ana.page.keyboard.type("can you check the limits?")
@@ -227,6 +233,10 @@ async def test_note_mentions_notify_and_presence_shows(ui: UiEnv) -> None:
     await expect(boss.page.locator(".toast.mention")).to_contain_text("ana mentioned you")
     await expect(boss.page.locator(".thread .msg.dir-note")).to_contain_text("@admin can you check the limits?")
     await ana.page.locator(".conv-head .close").click()
+    await expect(boss.page.locator(".presence")).to_have_text("")
+    await ana.page.locator(".conv-row", has_text="please look").click()
+    await expect(boss.page.locator(".presence")).to_have_text("ana is viewing")
+    await ana.page.close(run_before_unload=True)  # closing the tab counts as leaving
     await expect(boss.page.locator(".presence")).to_have_text("")
     assert ana.errors == [] and boss.errors == []
 
@@ -247,6 +257,7 @@ async def test_canned_reply_by_shortcut(ui: UiEnv) -> None:
     ticket = await page.locator(".conv-head .ticket").inner_text()
     await page.keyboard.press("r")
     await page.keyboard.type("/w")
+    await expect(page.locator(".suggest li")).to_be_visible()
     await expect(page.locator(".suggest li")).to_contain_text("/wd")
     await page.keyboard.press("Enter")
     await expect(page.locator("textarea.draft")).to_have_value(f"Hi carol, ticket {ticket} is being checked.")

@@ -43,7 +43,7 @@ export class Composer {
     };
     this.destination = h("div.destination");
     this.text = h("textarea.draft", { name: "draft", rows: 4, "aria-label": t("composer.draft"),
-      on: { input: () => this.onInput(), keydown: (e) => this.onKey(e), blur: () => setTimeout(() => this.hideSuggest(), 150) } });
+      on: { input: () => this.onInput(), keydown: (e) => this.onKey(e), blur: () => setTimeout(() => { if (document.activeElement !== this.text) this.hideSuggest(); }, 150) } });
     this.suggest = h("ul.suggest", { role: "listbox", hidden: true });
     this.guard = h("div.guard", { "aria-live": "polite" });
     this.sendButton = h("button.primary.send", { type: "submit", text: t("composer.send") });

@@ -175,7 +175,10 @@ export function mountInbox(root, hash) {
     }),
   ];
 
+  // Closing the tab: tell the others we left, or they would see us "viewing" until they reload.
+  const leave = () => pane.close();
+  window.addEventListener("pagehide", leave);
   refreshAll();
   if (selectedId) pane.open(selectedId);
-  return () => { offs.forEach((off) => off()); pane.close(); };
+  return () => { offs.forEach((off) => off()); window.removeEventListener("pagehide", leave); pane.close(); };
 }

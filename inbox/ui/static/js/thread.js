@@ -142,7 +142,9 @@ export class ConversationPane {
     if (!this.thread) return; // an event before the first render: open() renders everything
     const atBottom = this.thread.scrollHeight - this.thread.scrollTop - this.thread.clientHeight < 40;
     clear(this.thread);
-    for (const m of [...this.messages.values()].sort((a, b) => a.id - b.id)) this.thread.append(this.messageEl(m));
+    const ordered = [...this.messages.values()].sort((a, b) =>
+      (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id));
+    for (const m of ordered) this.thread.append(this.messageEl(m));
     if (atBottom || !this.thread.dataset.scrolled) {
       this.thread.scrollTop = this.thread.scrollHeight;
       this.thread.dataset.scrolled = "1";
