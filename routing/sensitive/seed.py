@@ -203,7 +203,7 @@ def _glued_chinese_spans(text: str, segments: list[tuple[int, int]], context: bo
         after_keywords: list[int] | None = None
         if context:
             after_keywords = _after_keywords(segment)
-            if _after_keywords(text[max(0, low - 8) : low] + "\0"):
+            if _KEYWORD_LEAD.search(text, max(0, low - 12), low):
                 after_keywords.append(0)  # "助记词：<segment>"
         window = glued_window(indices, after_keywords, own_line)  # type: ignore[arg-type]  # list chars only
         if window is not None:
@@ -212,6 +212,10 @@ def _glued_chinese_spans(text: str, segments: list[tuple[int, int]], context: bo
 
 
 _LEAD_IN = "是为為：:"
+# A seed-phrase keyword ending right before a segment, with nothing but a lead-in between ("助记词是：").
+_KEYWORD_LEAD = re.compile(
+    r"(?:助记|助記|种子|種子|恢复|恢復|备份|備份)(?:词|詞|码|碼|短语|短語)?(?:是|为|為|如下|[：:\s])*$"
+)
 
 
 def _after_keywords(segment: str) -> list[int]:

@@ -88,9 +88,10 @@ def glued_window(
                 continue  # a random phrase rarely repeats a character; prose does
             if not own_line and any(first == second for first, second in itertools.pairwise(window)):
                 continue  # doubled characters (谢谢, 看看) are typical of prose, rare in a random draw
-            if after_keywords is None and _prose_characters(window) > _MAX_PROSE_CHARACTERS:
-                continue
-            expected = own_line or (after_keywords is not None and low in after_keywords)
+            after_keyword = after_keywords is not None and low in after_keywords
+            if not after_keyword and _prose_characters(window) > _MAX_PROSE_CHARACTERS:
+                continue  # seed words elsewhere in the message don't make this stretch of prose a phrase
+            expected = own_line or after_keyword
             bar = _EXPECTED_MIN_MEAN_RANK if expected else _GLUED_MIN_MEAN_RANK
             if sum(window) >= bar * length and checksum_ok(window):
                 return low, low + length

@@ -111,6 +111,7 @@ def test_failed_checksum_list_with_context_counts() -> None:
         "你好，绑卡提示持卡人姓名不一致麻烦尽快。",
         "客服你好，网店退款一直没退回钱包麻烦尽快。",
         "哪里可以切换语言麻烦尽快。",
+        "我的助记词被盗了，卡在谷歌验证码页面怎么办？",  # seed words elsewhere don't make prose a phrase
     ],
 )
 def test_prose_is_not_a_phrase(text: str) -> None:
