@@ -22,6 +22,14 @@ def classify_many(texts: Iterable[str]) -> list[Classification]:
     return default_classifier().classify_many(texts)
 
 
+def warm_up() -> None:
+    """Train or load the model now (seconds on a first start, then read from the disk cache). Blocking: call it in a
+    thread at start-up (`await asyncio.to_thread(warm_up)`) so the first message doesn't wait for training."""
+    from routing.classifier.classifier import default_classifier
+
+    default_classifier()
+
+
 def __getattr__(name: str):  # ClassifyStage imports the pipeline types; load it only when asked for
     if name == "ClassifyStage":
         from routing.classifier.stage import ClassifyStage
@@ -30,4 +38,4 @@ def __getattr__(name: str):  # ClassifyStage imports the pipeline types; load it
     raise AttributeError(name)
 
 
-__all__ = ["ISSUE_TYPES", "Classification", "ClassifyStage", "classify", "classify_many"]
+__all__ = ["ISSUE_TYPES", "Classification", "ClassifyStage", "classify", "classify_many", "warm_up"]

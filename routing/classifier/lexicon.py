@@ -88,6 +88,11 @@ class PhraseHit:
     phrase: str
 
 
+def _add_once(entries: list[PhraseHit], hit: PhraseHit) -> None:
+    if all(entry.type != hit.type for entry in entries):  # "top-up" and "top up" are one phrase
+        entries.append(hit)
+
+
 class Lexicon:
     """Finds the phrases in normalized text with dictionary lookups (no regex scan over every phrase).
 
@@ -102,19 +107,17 @@ class Lexicon:
         for issue_type, type_phrases in phrases.items():
             for phrase in type_phrases:
                 key = normalize(phrase.rstrip("*"))
+                hit = PhraseHit(issue_type, phrase.rstrip("*"))
                 if not key.isascii():
                     if " " in key:
                         raise ValueError(f"lexicon phrase {phrase!r} mixes scripts: write it in one")
-                    table, table_key = self._han, key
+                    _add_once(self._han.setdefault(key, []), hit)
                 elif phrase.endswith("*"):
                     if " " in key:
                         raise ValueError(f"lexicon prefix {phrase!r}: only one-word prefixes are supported")
-                    table, table_key = self._prefixes, key
+                    _add_once(self._prefixes.setdefault(key, []), hit)
                 else:
-                    table, table_key = self._words, tuple(key.split())
-                entries = table.setdefault(table_key, [])
-                if all(entry.type != issue_type for entry in entries):  # "top-up" and "top up" are one phrase
-                    entries.append(PhraseHit(issue_type, phrase.rstrip("*")))
+                    _add_once(self._words.setdefault(tuple(key.split()), []), hit)
         self._max_words = max((len(key) for key in self._words), default=0)
         self._first_words = frozenset(key[0] for key in self._words)
         self._han_starts = frozenset(key[0] for key in self._han)

@@ -116,8 +116,7 @@ def _webhook(value: object, key: str) -> CallWebhook:
     url = value.get("url") if isinstance(value, dict) else value
     if isinstance(value, dict):
         _mapping(value, key, ("url",))
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise FieldError(key, f"expected an http(s) URL, got {url!r}")
     return CallWebhook(url)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Callable, Protocol
 
 from inbox.domain import Channel, ConversationStatus, Direction, Priority, Visibility
@@ -153,6 +154,17 @@ class HasTag:
 
 
 @dataclass(frozen=True, slots=True)
+class HasFlag:
+    flags: frozenset[str]
+
+    def check(self, context: RuleContext) -> bool:
+        return not self.flags.isdisjoint(context.item.message.flags)
+
+    def describe(self) -> str:
+        return f"message flags include any of {sorted(self.flags)}"
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     parts: tuple[Condition, ...]
 
@@ -211,7 +223,7 @@ def _bool(value: object, key: str) -> bool:
     return value
 
 
-def _enum_values(enum: type) -> tuple[str, ...]:
+def _enum_values(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 
@@ -321,9 +333,7 @@ def compile_when(spec: object, key: str, schedules: dict[str, BusinessHours]) ->
             parts.append(FieldIn("status", lambda c: c.item.conversation.status.value,
                                  _strings(value, where, _enum_values(ConversationStatus))))
         elif name == "flags":
-            flags = _strings(value, where)
-            parts.append(AnyOf(tuple(FieldIn("flag", lambda c, f=f: f if f in c.item.message.flags else None,
-                                             frozenset({f})) for f in sorted(flags))))
+            parts.append(HasFlag(_strings(value, where)))
         elif name == "any":
             if not isinstance(value, list) or not value:
                 raise FieldError(where, "expected a list of condition mappings")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import TextIO
+from enum import StrEnum
+from typing import TextIO, TypeVar
 
 from inbox.domain import (Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority,
                           Visibility, utcnow)
@@ -18,6 +19,7 @@ from inbox.pipeline.stages import Classification, ConversationView, Effects, Fin
 from routing.rules.errors import RulesError
 from routing.rules.loader import load_rules
 
+E = TypeVar("E", bound=StrEnum)
 _SPAN_FREE = -1  # dry-run findings name a kind and tier only; there is no span to point at
 
 
@@ -25,8 +27,8 @@ class BadLine(ValueError):
     pass
 
 
-def _choice(row: dict, key: str, enum: type, default: object) -> object:
-    value = row.get(key, default.value if hasattr(default, "value") else default)
+def _choice(row: dict, key: str, enum: type[E], default: E) -> E:
+    value = row.get(key, default.value)
     try:
         return enum(value)
     except ValueError:
@@ -124,8 +126,10 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO) -> int:
             stdout.write(json.dumps({"error": f"line {number}: {error}"}, ensure_ascii=False) + "\n")
             continue
         fired = rules.apply(item, now)
+        classification = item.classification
+        assert classification is not None  # build_item always classifies
         out = {
-            "type": item.classification.type, "confidence": item.classification.confidence, "language": item.language,
+            "type": classification.type, "confidence": classification.confidence, "language": item.language,
             "fired": [{"group": f.group, "rule": f.rule, "actions": list(f.actions), "stop": f.stopped} for f in fired],
             "effects": _effects_json(item.effects),
             "audit": [{"actor": e.actor, "action": e.action, "detail": e.detail} for e in item.effects.audit],

@@ -123,3 +123,10 @@ def test_any_and_not():
     assert not fires("{any: [{type: deposit}, {text_contains: refund}]}", item)
     assert fires("{not: {type: deposit}}", item)
     assert not fires("{not: {type: fees}}", item)
+
+
+def test_office_hours_text_is_written_from_the_schedule():
+    rules = parse_rules(HEADER, "t.yaml")
+    office = rules.declarations.schedules["office"]
+    assert office.office_hours("en") == "Mon–Fri 09:00–18:00; Sat 10:00–12:00, 13:00–15:00 (Asia/Shanghai)"
+    assert office.office_hours("zh").startswith("周一至周五 09:00–18:00，周六 10:00–12:00, 13:00–15:00")

@@ -80,3 +80,10 @@ def test_secret_data_raises_priority():
     item = make_item("my seed is ...", type="security", findings=[Finding("seed_phrase", 0, 10, "secret")])
     fired, effects = run(item)
     assert "secret-data-posted" in fired and "secret_shared" in effects.add_tags
+
+
+def test_public_redirect_happens_once_per_conversation():
+    again = make_item("still stuck", type="withdrawal", is_first=False, conversation_type="withdrawal",
+                      channel=Channel.TWITTER, visibility=Visibility.PUBLIC, tags=frozenset({"moved_private"}))
+    fired, effects = run(again)
+    assert "account-question-in-public" not in fired and effects.replies == []

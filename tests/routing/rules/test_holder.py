@@ -115,3 +115,20 @@ def test_stage_applies_rules_and_checks_for_reload_once_per_batch(tmp_path):
     stage.process(items)
     assert stage.name == "rules" and holder.reloads == 1
     assert all(item.effects.add_tags == {"v1"} for item in items)
+
+
+@pytest.mark.parametrize("bad_text, words", [
+    ("rules: [{name: r1, when: {text_regex: '[未闭合'}, then: [{add_tag: x}]}]", "when.text_regex"),
+    ("rules: [{name: r1, then: [{send_fax: true}]}]", "unknown action"),
+    ("rules: [{name: r1, then: [{assign: {team: ghosts}}]}]", "unknown team 'ghosts'"),
+    ("schedules: {office: {timezone: Asia/Shanghai, weekly: {mon-fri: '9-6'}}}\nrules: []", "schedules.office.weekly"),
+])
+def test_each_kind_of_bad_edit_keeps_the_old_rules(setup, bad_text, words):
+    path, clock, holder = setup
+    write(path, bad_text, 5)
+    clock.now += 2
+    holder.maybe_reload()
+    assert names(holder) == ["tag-it"] and words in holder.last_error
+    item = make_item("anything")
+    RulesStage(holder, now=lambda: TUESDAY_OPEN).process([item])
+    assert item.effects.add_tags == {"v1"}  # still the old rules at work
