@@ -87,6 +87,11 @@ class EmailConnector(Connector):
     async def send(self, message: OutboundMessage) -> SendResult:
         return await send_reply(message, self.settings.smtp)
 
+    @property
+    def uses_idle(self) -> bool:
+        """Whether new mail is awaited by IDLE (True) or by polling every poll_interval (False)."""
+        return self.settings.imap.idle and self._session.supports_idle
+
     # ---- receiving --------------------------------------------------------------------------------------------
 
     async def sync_once(self) -> int:
@@ -169,7 +174,7 @@ class EmailConnector(Connector):
         return out
 
     async def _wait_for_mail(self) -> None:
-        if self.settings.imap.idle and self._session.supports_idle:
+        if self.uses_idle:
             await self._imap(self._session.wait_for_change, self._stop, self.settings.imap.idle_recheck)
         else:
             await asyncio.sleep(self.settings.imap.poll_interval)

@@ -78,12 +78,13 @@ def free_port() -> int:
 
 
 class Dovecot:
-    def __init__(self, root: Path | None = None, *, tls: bool = False) -> None:
+    def __init__(self, root: Path | None = None, *, tls: bool = False, capability: str | None = None) -> None:
         # its own directory directly under /tmp: every parent must be traversable by the unprivileged mail user,
         # which pytest's 0700 tmp_path is not
         self.root = root or Path(tempfile.mkdtemp(prefix="email-dovecot-"))
         self._owns_root = root is None
         self.tls = tls
+        self.capability = capability  # replaces the advertised CAPABILITY list (e.g. a server without IDLE)
         self.tls_port = free_port() if tls else 0
         self.port = free_port()
         self.host = "127.0.0.1"
@@ -128,6 +129,8 @@ class Dovecot:
         if self.tls:
             make_self_signed_cert(self.cert_file, self.key_file)
             ssl_block = f"ssl = yes\nssl_cert = <{self.cert_file}\nssl_key = <{self.key_file}"
+        if self.capability:
+            ssl_block += f"\nimap_capability = {self.capability}"
         (self.root / "dovecot.conf").write_text(
             _CONFIG.format(dir=self.root, port=self.port, unprivileged=unprivileged, chroot=chroot,
                            ssl=ssl_block, tls_port=self.tls_port)

@@ -9,7 +9,8 @@ import pytest
 
 from connectors.base import AuthError
 from connectors.email.smtp_out import outbound_message_id
-from tests.connectors.email.dovecot import Dovecot
+from tests.connectors.email.conftest import _missing_peer
+from tests.connectors.email.dovecot import Dovecot, dovecot_binary
 from tests.connectors.email.helpers import RecordingHost, connector, make_mail, running
 
 
@@ -25,7 +26,7 @@ async def test_idle_push_delivers_new_mail(dovecot: Dovecot) -> None:
         await asyncio.sleep(0.5)  # let the first (empty) round finish and IDLE begin
         await _append(dovecot, make_mail("pushed by IDLE", message_id="idle-1@c.example"))
         [message] = await host.wait_for(1, timeout=10)
-        assert not task.done()
+        assert not task.done() and conn.uses_idle
     assert message.provider_id == "idle-1@c.example"
     assert host.synced >= 1
 
@@ -161,3 +162,20 @@ async def test_stop_while_idling_returns_promptly(dovecot: Dovecot) -> None:
     task.cancel()
     # the IDLE in the worker thread notices the stop flag within its one-second tick, not after idle_recheck
     await asyncio.wait_for(conn.stop(), timeout=5)
+
+
+async def test_server_without_idle_is_polled() -> None:
+    if dovecot_binary() is None:
+        _missing_peer("dovecot (apt-get install -y dovecot-imapd)")
+    server = Dovecot(capability="IMAP4rev1 UIDPLUS LITERAL+")
+    server.start()
+    try:
+        host = RecordingHost()
+        conn = connector(server, host, imap={"poll_interval": 0.3})
+        async with running(conn):
+            assert not conn.uses_idle
+            await asyncio.to_thread(server.append, make_mail("polled, no IDLE here", message_id="noidle@c.example"))
+            [message] = await host.wait_for(1, timeout=10)
+        assert message.provider_id == "noidle@c.example"
+    finally:
+        server.stop()
