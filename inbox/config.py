@@ -17,6 +17,7 @@ from connectors.base import ConnectorConfig
 from connectors.registry import connector_class
 
 DEFAULT_CONFIG_PATH = Path("config/inbox.yaml")
+DEFAULT_RULES_PATH = Path("config/rules.yaml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -86,7 +87,10 @@ def default_settings() -> Settings:
     from connectors.webchat import WebchatConfig
 
     chat = WebchatConfig(type="webchat")
-    return Settings(source="built-in defaults", connectors=(ConnectorEntry("app-chat", chat),))
+    # Run from a checkout, the default rule set for a wallet support team applies out of the box.
+    rules = DEFAULT_RULES_PATH if DEFAULT_RULES_PATH.exists() else None
+    return Settings(source="built-in defaults", connectors=(ConnectorEntry("app-chat", chat),),
+                    routing=RoutingSettings(rules=str(rules) if rules else None))
 
 
 def find_config_path(explicit: str | None) -> Path | None:

@@ -205,7 +205,8 @@ class Pipeline:
             status=s.status, type=s.type, tags=frozenset(s.tags), priority=s.priority, team=None, assignee=None,
             is_new=s.is_new, contact_id=s.contact_id, contact_language=s.language,
         )
-        return PipelineItem(message=m, text=m.text, raw=m.raw, conversation=view, is_first=first, language=m.language)
+        return PipelineItem(message=m, text=m.text, raw=m.raw, conversation=view, is_first=first, language=m.language,
+                            subject=m.subject, html=m.html)
 
     def _run_stages(self, items: list[PipelineItem]) -> None:
         for stage in self.stages:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbox.domain import Attachment, DeliveryStatus, Direction
 from inbox.events import Event
 from inbox.pipeline.stages import Finding, PipelineItem
-from inbox.pipeline.threads import ConversationState
+from inbox.pipeline.threads import ConversationState, normalize_subject
 from inbox.store.ops import insert_ignore, upsert
 from inbox.store.schema import blobs, conversation_tags, conversations, message_edits, messages, thread_links
 from inbox.views import message_view
@@ -72,7 +72,7 @@ async def persist_batch(
             "thread_key": m.thread_key, "direction": Direction.INBOUND.value, "visibility": m.visibility.value,
             "sender_identity_id": identities[(m.sender.kind.value, m.sender.value)][0], "text": item.text,
             # Sanitized HTML is not masked span by span: with a secret in the message, keep the masked text only.
-            "html": None if _has_secret(item) else m.html, "subject": m.subject,
+            "html": None if _has_secret(item) else item.html, "subject": item.subject,
             "status": DeliveryStatus.RECEIVED.value,
             "attachments": await _attachments_json(conn, m.attachments) if m.attachments else [],
             "findings": findings_json(item.findings), "flags": sorted(m.flags), "raw": item.raw,
@@ -80,6 +80,10 @@ async def persist_batch(
         })
         for key in (m.thread_key, *m.thread_hints, m.provider_id):
             links[(m.connector, key)] = state.id
+        if item.subject != m.subject and state.subject is not None:
+            # The conversation row took the subject before the guard ran: keep only the masked one.
+            state.subject = normalize_subject(item.subject)
+            state.changed = True
         state.message_count += 1
         state.last_message_at = max(state.last_message_at, m.sent_at)
         state.touched = True
@@ -154,12 +158,13 @@ async def _write_conversations(conn: AsyncConnection, states: list[ConversationS
         status=bindparam("b_status"), priority=bindparam("b_priority"), type=bindparam("b_type"),
         team_id=bindparam("b_team"), assignee_id=bindparam("b_assignee"), language=bindparam("b_language"),
         message_count=bindparam("b_count"), last_message_at=bindparam("b_last"), preview=bindparam("b_preview"),
-        updated_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"), subject=bindparam("b_subject"),
     )
     await conn.execute(stmt, [
         {"b_id": s.id, "b_status": s.status.value, "b_priority": s.priority.value, "b_type": s.type,
          "b_team": s.team_id, "b_assignee": s.assignee_id, "b_language": s.language, "b_count": s.message_count,
-         "b_last": s.last_message_at, "b_preview": s.preview, "b_now": now}
+         "b_last": s.last_message_at, "b_preview": s.preview, "b_now": now,
+         "b_subject": s.subject}
         for s in states
     ])
     typed = [s for s in states if s.type_set]

@@ -105,6 +105,8 @@ class PipelineItem:
     classification: Classification | None = None
     language: str | None = None  # "zh" / "en", detected if the connector did not say
     effects: Effects = field(default_factory=Effects)
+    subject: str | None = None  # stored as given here: the guard masks secrets in it
+    html: str | None = None  # stored as given here: the guard drops it when the message had a secret
 
 
 class Stage(Protocol):

@@ -154,3 +154,22 @@ async def test_status_pending_reopens_on_customer_message(engine) -> None:  # no
     await p.ingest([chat("b", "jane")])
     async with engine.connect() as conn:
         assert (await conn.execute(select(conversations.c.status))).scalar_one() == "open"
+
+
+async def test_masked_subject_reaches_the_conversation_row(engine) -> None:  # noqa: ANN001
+    from inbox.domain import Channel, IdentityKind
+
+    class MaskSubject:
+        name = "mask-subject"
+
+        def process(self, items) -> None:  # noqa: ANN001
+            for item in items:
+                item.subject = (item.subject or "").replace("hunter22", "[password removed]")
+
+    p = Pipeline(engine, EventBus(), stages=[MaskSubject()])
+    await p.ingest([chat("see subject", "kim", channel=Channel.EMAIL, kind=IdentityKind.EMAIL,
+                         subject="my password is hunter22")])
+    async with engine.connect() as conn:
+        conv_subject = (await conn.execute(select(conversations.c.subject))).scalar_one()
+        msg_subject = (await conn.execute(select(messages.c.subject))).scalar_one()
+    assert "hunter22" not in conv_subject and "hunter22" not in msg_subject

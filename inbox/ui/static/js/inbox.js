@@ -143,7 +143,7 @@ export function mountInbox(root, hash) {
   }
 
   function refreshAll() { renderViews(); refreshList(); refreshCounts(); }
-  const refreshSoon = debounce(() => { refreshList(); refreshCounts(); }, 250);
+  const refreshSoon = debounce(() => { refreshList(); refreshCounts(); }, 150); // one refresh per burst of events
 
   function open(id) {
     selectedId = id;
