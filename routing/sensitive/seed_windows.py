@@ -194,7 +194,8 @@ def _checksum_window(
 def _near_valid(run: list[Token], hints: list[int]) -> tuple[int, int] | None:
     """With seed-phrase context, a phrase-shaped window that fails the checksum still counts (better to mask a
     mistyped phrase than keep it): one containing a typo, or one written as a list (line breaks, commas,
-    numbering) without repeated words. Space-separated prose made of list words has neither."""
+    numbering) without repeated words, or an exactly phrase-long stretch bounded on both sides. Space-separated
+    prose made of list words runs on past such bounds."""
     typo = next((position for position, token in enumerate(run) if token.index is None), None)
     gaps = [token.gap for token in run[1:]]
     listed = max(set(gaps), key=gaps.count).strip() != "" or "\n" in "".join(gaps)
@@ -209,7 +210,10 @@ def _near_valid(run: list[Token], hints: list[int]) -> tuple[int, int] | None:
         for wants_typo in (False, True):
             for low in ordered:
                 has_typo = typo is not None and low <= typo < low + length
-                if has_typo != wants_typo or (not has_typo and not listed):
+                # Space-separated words pass too when the window is exactly a phrase-length stretch bounded on both
+                # sides (a mistyped word that is itself a list word fails only the checksum).
+                bounded = low in bounds and low + length in bounds
+                if has_typo != wants_typo or (not has_typo and not listed and not bounded):
                     continue
                 known = [token.index for token in run[low : low + length] if token.index is not None]
                 if len(known) - len(set(known)) <= (1 if has_typo else 0) + (0 if length <= 18 else 1):

@@ -98,6 +98,18 @@ def test_failed_checksum_list_with_context_counts() -> None:
     assert seed_spans(f"my list:\n{value}\nthanks") == []  # no seed words: the checksum must hold
 
 
+def test_one_word_swapped_for_another_list_word_with_context_counts() -> None:
+    """The commonest near miss: a mistyped word that is itself a list word, space-separated, so only the checksum
+    fails. With seed-phrase context it is a secret all the same."""
+    words = phrase(ENGLISH)
+    candidates = ([*words[:5], w, *words[6:]] for w in ENGLISH.wordlist if w != words[5])
+    wrong = next(c for c in candidates if not ENGLISH.check(" ".join(c)))
+    value = " ".join(wrong)
+    assert seed_spans(f"my seed is {value}, help") == [value]
+    assert seed_spans(f"助记词 {value}") == [value]
+    assert seed_spans(f"here: {value}") == []  # without context the checksum must hold
+
+
 @pytest.mark.parametrize(
     "text",
     [
