@@ -60,7 +60,10 @@ class TextContains:
 
     def check(self, context: RuleContext) -> bool:
         folded = context.folded_text
-        return any(needle in folded for needle in self.needles)
+        for needle in self.needles:
+            if needle in folded:
+                return True
+        return False
 
     def describe(self) -> str:
         return f"text contains any of {list(self.needles)}"
@@ -169,7 +172,10 @@ class AllOf:
     parts: tuple[Condition, ...]
 
     def check(self, context: RuleContext) -> bool:
-        return all(part.check(context) for part in self.parts)
+        for part in self.parts:  # a plain loop: all() with a generator costs more than the checks themselves
+            if not part.check(context):
+                return False
+        return True
 
     def describe(self) -> str:
         return " and ".join(part.describe() for part in self.parts) or "always"
@@ -180,7 +186,10 @@ class AnyOf:
     parts: tuple[Condition, ...]
 
     def check(self, context: RuleContext) -> bool:
-        return any(part.check(context) for part in self.parts)
+        for part in self.parts:
+            if part.check(context):
+                return True
+        return False
 
     def describe(self) -> str:
         return "(" + " or ".join(_grouped(part) for part in self.parts) + ")"
@@ -275,6 +284,10 @@ def _message_type_of(context: RuleContext) -> str | None:
     return classification.type if classification else None
 
 
+_COST: dict[type, int] = {FirstMessage: 0, FieldIn: 0, MinConfidence: 0, HasFlag: 0, MinPriority: 0,
+                          SensitiveIn: 0, ContactAttribute: 0, HasTag: 1, InHours: 1, TextContains: 2, TextRegex: 3,
+                          AnyOf: 4, Not: 4, AllOf: 4}
+
 CONDITION_KEYS = ("connector", "channel", "visibility", "direction", "first_message", "text_contains", "text_regex",
                   "type", "message_type", "min_confidence", "sensitive_kind", "sensitive_tier", "contact", "language", "in_hours",
                   "off_hours", "priority", "min_priority", "has_tag", "status", "flags", "any", "not")
@@ -342,4 +355,5 @@ def compile_when(spec: object, key: str, schedules: dict[str, BusinessHours]) ->
             parts.append(Not(compile_when(value, where, schedules)))
         else:
             raise FieldError(where, f"unknown condition (expected one of: {', '.join(CONDITION_KEYS)})")
-    return AllOf(tuple(parts))
+    # Cheap checks first: every condition must hold, so the order changes the speed, never the result.
+    return AllOf(tuple(sorted(parts, key=lambda part: _COST.get(type(part), 1))))
