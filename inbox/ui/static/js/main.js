@@ -10,11 +10,11 @@ import { SHORTCUTS } from "./keys.js";
 let unmount = () => {};
 
 function showLogin(message = "") {
+  unmount(); // first, so the open conversation can still tell the others we left
+  unmount = () => {};
   events.disconnect();
   session.token = null;
   session.agent = null;
-  unmount();
-  unmount = () => {};
   $("#shell").hidden = true;
   $("#login").hidden = false;
   const error = $("#login-error");
