@@ -15,6 +15,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
@@ -70,6 +71,10 @@ def report(name: str, seconds_each: list[float]) -> None:
 
 def measure(run, items, clock) -> list[float]:
     """Seconds per message by `clock`; wall time counts other processes' use of the core, CPU time does not."""
+    # The benchmark's own tens of thousands of prepared items would otherwise make full garbage collections slow
+    # (a 200 ms pause now and then); freezing them leaves only the stages' own garbage to collect.
+    gc.collect()
+    gc.freeze()
     spent = []
     for item in items:
         before = clock()
@@ -108,6 +113,8 @@ def main() -> int:
         report(f"classify + rules ({label})", measure(both, make_items(args.messages), clock))
 
     items = make_items(args.messages, seed=8)
+    gc.collect()
+    gc.freeze()
     batch_times = []
     for start in range(0, len(items), args.batch):
         batch = items[start:start + args.batch]
