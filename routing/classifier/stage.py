@@ -9,8 +9,8 @@ from routing.language import detect_language
 
 
 def classification_text(item: PipelineItem) -> str:
-    """What the classifier reads: the stored (masked) text, after the email subject when there is one."""
-    subject = item.message.subject
+    """What the classifier reads: the stored (masked) subject and text, never the unmasked originals."""
+    subject = item.subject
     return f"{subject}\n{item.text}" if subject else item.text
 
 

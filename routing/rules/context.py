@@ -18,8 +18,8 @@ class RuleContext:
 
     @property
     def text(self) -> str:
-        """Stored (masked) text, after the subject: rules never see a secret the guard has masked."""
-        subject = self.item.message.subject
+        """Stored (masked) subject and text: rules never see a secret the guard has masked."""
+        subject = self.item.subject
         return f"{subject}\n{self.item.text}" if subject else self.item.text
 
     @property

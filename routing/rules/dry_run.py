@@ -88,7 +88,7 @@ def build_item(row: dict) -> tuple[PipelineItem, datetime]:
         contact_id=None, contact_attributes={str(k): str(v) for k, v in contact.items()})
     item = PipelineItem(message=message, text=text, raw=None, conversation=conversation, is_first=is_first,
                         findings=_findings(row), classification=classification,
-                        language=row.get("language") or detect_language(text),
+                        language=row.get("language") or detect_language(text), subject=message.subject,
                         effects=Effects(type=classification if is_first else None))
     return item, _time(row)
 

@@ -4,6 +4,7 @@ import json
 from inbox.domain import Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority, Visibility
 from inbox.pipeline.stages import ConversationView, PipelineItem
 from routing.classifier import ClassifyStage, cli, evaluate
+from routing.classifier.stage import classification_text
 from routing.language import detect_language
 
 from tests.routing.rules.items import TUESDAY_OPEN
@@ -49,7 +50,7 @@ def _item(text: str, *, is_first: bool, conversation_type: str | None, language:
                                     type=conversation_type, tags=frozenset(), priority=Priority.NORMAL, team=None,
                                     assignee=None, is_new=is_first, contact_id=1)
     return PipelineItem(message=message, text=text, raw=None, conversation=conversation, is_first=is_first,
-                        language=language)
+                        language=language, subject=subject)
 
 
 def test_stage_sets_classification_type_and_language():
@@ -66,6 +67,12 @@ def test_stage_sets_classification_type_and_language():
     assert follow_up.language == "zh"  # the pipeline's value is kept
     assert untyped.effects.type.type == "complaint" and untyped.language == "en"
     assert by_subject.classification.type == "deposit"
+
+
+def test_stage_reads_the_masked_subject_not_the_original():
+    item = _item("hello", is_first=True, conversation_type=None, subject="my seed phrase is abandon ability")
+    item.subject = "my seed phrase is [seed_phrase]"  # what the guard leaves
+    assert classification_text(item) == "my seed phrase is [seed_phrase]\nhello"
 
 
 def test_detect_language():

@@ -29,7 +29,8 @@ def make_item(text: str = "hello", *, type: str | None = "other", confidence: fl
         is_new=is_first, contact_id=1, contact_attributes=dict(contact_attributes or {}))
     classification = Classification(type, confidence, ("test",)) if type is not None else None
     item = PipelineItem(message=message, text=text, raw=None, conversation=conversation, is_first=is_first,
-                        findings=list(findings or []), classification=classification, language=language)
+                        findings=list(findings or []), classification=classification, language=language,
+                        subject=subject)
     if classification is not None and (is_first or conversation_type is None):
         item.effects.type = classification  # what the classify stage does before the rules stage
     return item

@@ -130,3 +130,9 @@ def test_office_hours_text_is_written_from_the_schedule():
     office = rules.declarations.schedules["office"]
     assert office.office_hours("en") == "Mon–Fri 09:00–18:00; Sat 10:00–12:00, 13:00–15:00 (Asia/Shanghai)"
     assert office.office_hours("zh").startswith("周一至周五 09:00–18:00，周六 10:00–12:00, 13:00–15:00")
+
+
+def test_text_conditions_read_the_masked_subject():
+    item = make_item("see below", subject="refund please")
+    item.subject = "[masked]"
+    assert not fires('{text_contains: refund}', item)
