@@ -75,8 +75,8 @@ def email_message(text: str, html: str | None, sender: str = "li@example.com", s
         sent_at=datetime.now(UTC))
 
 
-def telegram_public(text: str, user: str = "777") -> InboundMessage:
+def telegram_public(text: str, user: str = "777", thread: str = "chat:-1001") -> InboundMessage:
     return InboundMessage(
-        connector="wallet-bot", channel=Channel.TELEGRAM, provider_id=str(uuid.uuid4()), thread_key="chat:-1001",
+        connector="wallet-bot", channel=Channel.TELEGRAM, provider_id=str(uuid.uuid4()), thread_key=thread,
         visibility=Visibility.PUBLIC, sender=ContactIdentity(IdentityKind.TELEGRAM, user, "Bob", "bobby"),
         text=text, sent_at=datetime.now(UTC))

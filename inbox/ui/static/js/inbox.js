@@ -29,13 +29,17 @@ export function mountInbox(root, hash) {
   let conversations = [];
   let selectedId = Number((hash.match(/^#\/inbox\/(\d+)/) || [])[1]) || null;
   const counts = {};
+  const PAGE = 100;
+  let limit = PAGE;
+  const moreButton = h("button.link.more", { type: "button", hidden: true, text: t("inbox.more"),
+    on: { click: () => { limit += PAGE; refreshList(); } } });
 
   const viewList = h("ul.views");
   const listEl = h("ol.conv-list", { "aria-label": t("inbox.list") });
   const totalEl = h("span.total");
   const search = h("input.search", {
     type: "search", placeholder: t("inbox.search"), "aria-label": t("inbox.search"), value: filters.q,
-    on: { input: debounce((e) => { filters.q = e.target.value.trim(); refreshList(); }, 300) },
+    on: { input: debounce((e) => { filters.q = e.target.value.trim(); limit = PAGE; refreshList(); }, 300) },
   });
   const paneRoot = h("section.pane");
   const pane = new ConversationPane(paneRoot, {
@@ -45,6 +49,7 @@ export function mountInbox(root, hash) {
 
   const setFilter = (key) => (value) => {
     filters[key] = value;
+    limit = PAGE;
     const { q, ...saved } = filters;
     localStorage.setItem(FILTER_KEY, JSON.stringify(saved));
     refreshAll();
@@ -70,7 +75,7 @@ export function mountInbox(root, hash) {
 
   root.append(h("div.inbox",
     h("aside.sidebar", {}, viewList, filterBox),
-    h("section.list-col", {}, h("div.list-head", {}, search, totalEl), listEl),
+    h("section.list-col", {}, h("div.list-head", {}, search, totalEl), h("div.list-scroll", {}, listEl, moreButton)),
     paneRoot,
   ));
 
@@ -125,10 +130,11 @@ export function mountInbox(root, hash) {
     const seq = ++listSeq;
     const { view, status, type, tag, channel, visibility, q } = filters;
     try {
-      const body = await get(`/api/v1/conversations${query({ view, status, type, tag, channel, visibility, q, limit: 100 })}`);
+      const body = await get(`/api/v1/conversations${query({ view, status, type, tag, channel, visibility, q, limit })}`);
       if (seq !== listSeq) return; // a newer request is on its way
       conversations = body.conversations;
       totalEl.textContent = t("inbox.total", { n: body.total });
+      moreButton.hidden = body.total <= conversations.length;
       renderList();
     } catch (e) {
       toast(`${t("error.load")}: ${e.message}`, { kind: "error" });

@@ -194,13 +194,21 @@ export class ConversationPane {
     const old = this.messages.get(frame.message.id);
     // The send response and the websocket race: never let a "queued" copy overwrite "sent"/"failed".
     if (old && old.status !== "queued" && frame.message.status === "queued") return;
-    if (this.revealed && old) {
-      // Keep the revealed text; only delivery state changes matter here.
-      this.messages.set(frame.message.id, { ...frame.message, text: old.text });
+    const message = this.revealed && old ? { ...frame.message, text: old.text } : frame.message; // keep revealed text
+    this.messages.set(message.id, message);
+    if (!this.thread) return;
+    // Touch only this message's element: re-rendering the thread would reload every email frame in it.
+    const existing = this.thread.querySelector(`li.msg[data-id="${message.id}"]`);
+    const last = this.thread.lastElementChild;
+    if (existing) {
+      existing.replaceWith(this.messageEl(message));
+    } else if (!last || (this.messages.get(Number(last.dataset.id))?.created_at ?? "") <= message.created_at) {
+      const atBottom = this.thread.scrollHeight - this.thread.scrollTop - this.thread.clientHeight < 40;
+      this.thread.append(this.messageEl(message));
+      if (atBottom) this.thread.scrollTop = this.thread.scrollHeight;
     } else {
-      this.messages.set(frame.message.id, frame.message);
+      this.renderThread();
     }
-    this.renderThread();
   }
 
   onConversationEvent(frame) {
