@@ -31,21 +31,13 @@ class SchemaOutOfDate(RuntimeError):
 
 def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
     """Sensitive-data guard, then classification, then rules: each needs what the one before found."""
-    stages: list[Stage] = []
-    policy = rules = None
-    try:
-        from routing.guard import GuardPolicy, SensitiveStage
-    except ImportError:
-        log.error("routing.guard is missing: sensitive data is NOT being detected")
-    else:
-        policy = GuardPolicy.model_validate(settings.guard)
-        stages.append(SensitiveStage(policy))
-    try:
-        from routing.classifier import ClassifyStage
-    except ImportError:
-        log.error("routing.classifier is missing: conversations are not typed")
-    else:
-        stages.append(ClassifyStage())
+    # No fallback: an inbox without its guard would store secrets in clear, so a broken import stops start-up.
+    from routing.classifier import ClassifyStage
+    from routing.guard import GuardPolicy, SensitiveStage
+
+    rules = None
+    policy = GuardPolicy.model_validate(settings.guard)
+    stages: list[Stage] = [SensitiveStage(policy), ClassifyStage()]
     if settings.routing.rules:
         from routing.rules import RulesHolder, RulesStage
 
@@ -56,12 +48,10 @@ def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
 
 def warm_up() -> None:
     """Train/compile what the stages need before the first message, off the event loop."""
-    try:
-        from routing.classifier import classify
-        from routing.sensitive import detect
-    except ImportError:
-        return
-    classify("warm up 预热")
+    from routing.classifier import warm_up as warm_classifier
+    from routing.sensitive import detect
+
+    warm_classifier()
     detect("warm up 预热")
 
 

@@ -61,10 +61,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.server.port
     log.info("config: %s; database: %s", settings.source, settings.database.url.split("@")[-1])
     print(f"inbox serving on http://{host}:{port}  (agent UI at /, customer demo chat at /chat/demo)", flush=True)
+    from routing.rules import RulesError
+
     try:
         web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True)
     except SchemaOutOfDate as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except RulesError as e:
+        for line in e.errors:
+            print(f"config error: {settings.source}: routing.rules: {line}", file=sys.stderr)
         return 2
     return 0
 

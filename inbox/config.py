@@ -151,6 +151,13 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     if not isinstance(guard, dict):
         problems.append(f"{source}: guard: must be a mapping")
         guard = {}
+    else:
+        from routing.guard import GuardPolicy
+
+        try:
+            GuardPolicy.model_validate(guard)
+        except ValidationError as e:
+            problems.extend(_describe(e, source, "guard"))
     if problems:
         raise ConfigError(problems)
     return Settings(source, database, server, routing, inbox, tuple(connectors), guard)

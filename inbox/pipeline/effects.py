@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbox.domain import ConversationStatus
+from inbox.domain import ConversationStatus, format_ticket
 from inbox.pipeline.stages import PipelineItem, WebhookCall
 from inbox.pipeline.threads import ConversationState
 from inbox.replies import enqueue_hide, enqueue_reply
@@ -91,8 +91,9 @@ async def apply_effects(
                 audit_rows.append(_audit(now, reply.reason, "auto_reply_suppressed", state.id,
                                          f"message flagged {sorted(item.message.flags)}"))
                 continue
+            text = reply.text.replace(TICKET_PLACEHOLDER, format_ticket(state.id))
             queued = await enqueue_reply(
-                conn, state.id, reply.text, reply.visibility, now, reason=reply.reason,
+                conn, state.id, text, reply.visibility, now, reason=reply.reason,
                 private_link_fallback=reply.private_link_fallback,
             )
             applied.reply_message_ids.append(queued.message_id)
@@ -107,6 +108,8 @@ async def apply_effects(
     return applied
 
 
+# Stages that write a reply before the conversation has an id put this where the ticket number goes.
+TICKET_PLACEHOLDER = "{ticket}"
 # Messages with these flags are never answered automatically (loops with auto-responders, bounces, lists).
 NEVER_AUTO_ANSWER = frozenset({"auto_reply", "bounce", "list", "noreply", "own", "service"})
 

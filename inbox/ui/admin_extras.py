@@ -22,6 +22,8 @@ from inbox.domain import (
 from inbox.pipeline.stages import ConversationView, PipelineItem
 
 routes = web.RouteTableDef()
+# The stages run on the event loop, as in the pipeline: a sample is kept to the size of one real message.
+MAX_SAMPLE_CHARS = 50_000
 _KIND_FOR_CHANNEL = {Channel.EMAIL: IdentityKind.EMAIL, Channel.TELEGRAM: IdentityKind.TELEGRAM,
                      Channel.TWITTER: IdentityKind.TWITTER, Channel.WEBCHAT: IdentityKind.APP}
 
@@ -55,6 +57,8 @@ def parse_dry_run(body: dict[str, Any]) -> DryRunInput | list[str]:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         problems.append("text: a sample message is required")
+    elif len(text) > MAX_SAMPLE_CHARS:
+        problems.append(f"text: at most {MAX_SAMPLE_CHARS} characters")
     try:
         channel = Channel(body.get("channel", "webchat"))
     except ValueError:

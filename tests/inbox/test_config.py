@@ -50,3 +50,22 @@ def test_secret_values_are_never_echoed() -> None:
 def test_defaults_serve_chat_on_sqlite() -> None:
     s = default_settings()
     assert s.database.url.startswith("sqlite+aiosqlite") and [c.config.type for c in s.connectors] == ["webchat"]
+
+
+def test_guard_section_is_validated_by_key() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_settings("guard: {no_such_policy_key: true}", "inbox.yaml", {})
+    assert any(p.startswith("inbox.yaml: guard.no_such_policy_key") for p in e.value.problems), e.value.problems
+
+
+def test_serve_refuses_a_broken_rules_file_with_a_clear_error(tmp_path) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: bad\n    when: {text_matches: '(['}\n    then: [{add_tag: x}]\n")
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\nrouting: {{rules: '{rules}'}}\n")
+    r = subprocess.run([sys.executable, "-m", "inbox.cli", "serve", "--config", str(cfg), "--port", "0"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "routing.rules" in r.stderr and "Traceback" not in r.stderr, r.stderr
