@@ -15,6 +15,7 @@ def test_parse_dry_run_names_each_bad_field() -> None:
     problems = parse_dry_run({"text": " ", "channel": "fax", "visibility": "secret", "rules_text": 5})
     assert isinstance(problems, list) and [p.split(":")[0] for p in problems] == \
         ["text", "channel", "visibility", "rules_text"]
+    assert parse_dry_run({"text": "x" * 50_001}) == ["text: at most 50000 characters"]
 
 
 async def test_connector_types_are_admin_only_and_mark_secrets(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ async def test_admin_adds_a_connector_and_sees_its_health(ui: UiEnv) -> None:
     tracked = await open_signed_in(ui, ADMIN)
     page = tracked.page
     await page.click("#nav-admin")
-    await expect(page.locator(".connectors tr[data-name=app-chat] .state")).to_have_text("running")
+    await expect(page.locator(".connectors tr[data-name=app-chat] .state .badge")).to_have_text("running")
     await expect(page.locator(".connectors tr[data-name=app-chat] .actions")).to_have_text("from the config file")
 
     # A setting the connector refuses comes back as the server's list of problems.
@@ -44,7 +44,7 @@ async def test_admin_adds_a_connector_and_sees_its_health(ui: UiEnv) -> None:
     await page.fill(".edit-connector input[name=identity_secret]", "partner-secret-value-42")
     await page.click(".edit-connector button[type=submit]")
     row = page.locator(".connectors tr[data-name=partner-chat]")
-    await expect(row.locator(".state")).to_have_text("running")
+    await expect(row.locator(".state .badge")).to_have_text("running")
 
     # The secret never comes back: the edit form leaves it blank and says it is kept.
     await row.locator("button", has_text="Edit").click()
@@ -63,9 +63,9 @@ async def test_admin_adds_a_connector_and_sees_its_health(ui: UiEnv) -> None:
 
     # Disable, then enable again.
     await row.locator(".enabled-toggle").uncheck()
-    await expect(row.locator(".state")).to_have_text("stopped")
+    await expect(row.locator(".state .badge")).to_have_text("stopped")
     await row.locator(".enabled-toggle").check()
-    await expect(row.locator(".state")).to_have_text("running")
+    await expect(row.locator(".state .badge")).to_have_text("running")
     assert tracked.errors == []
 
 
@@ -80,7 +80,7 @@ async def test_a_failing_connector_shows_its_error_without_its_token(ui: UiEnv) 
     await page.fill(".edit-connector input[name=api_base]", "http://127.0.0.1:9")  # nothing listens on discard
     await page.click(".edit-connector button[type=submit]")
     row = page.locator(".connectors tr[data-name=dead-bot]")
-    await expect(row.locator(".state")).to_have_text(re.compile("retrying|login failed"), timeout=15_000)
+    await expect(row.locator(".state .badge")).to_have_text(re.compile("retrying|login failed"), timeout=15_000)
     await expect(row.locator(".last-error")).not_to_have_text("")
     assert "TOKEN-THAT-MUST-NOT-SHOW" not in await page.content()
     assert tracked.errors == []
