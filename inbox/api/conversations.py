@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import Agent
-from inbox.domain import ConversationStatus, DeliveryStatus, Direction, Priority, Visibility, parse_ticket, utcnow
+from inbox.domain import (
+    ConversationStatus,
+    DeliveryStatus,
+    Direction,
+    Priority,
+    Visibility,
+    format_ticket,
+    parse_ticket,
+    utcnow,
+)
 from inbox.events import Event
 from inbox.replies import enqueue_reply
 from inbox.store.ops import insert_ignore
@@ -266,7 +275,8 @@ async def post_message(request: web.Request) -> web.Response:
                              {"type": "message.created", "conversation_id": conv.id, "message": view}))
     for mentioned in mentions:
         app.events.publish(Event("mention", conv.id, conv.team_id, {
-            "type": "mention", "conversation_id": conv.id, "agent_id": mentioned, "by": agent.name, "message_id": message_id}))
+            "type": "mention", "conversation_id": conv.id, "ticket": format_ticket(conv.id), "agent_id": mentioned,
+            "by": agent.name, "message_id": message_id}))
     return web.json_response({"message": view, "route": route}, status=201)
 
 

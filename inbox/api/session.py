@@ -10,6 +10,7 @@ from aiohttp import WSMsgType, web
 
 from inbox.api.context import bearer, can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import agent_for_token, login, logout
+from inbox.events import Event
 
 routes = web.RouteTableDef()
 
@@ -93,11 +94,13 @@ async def events(request: web.Request) -> web.StreamResponse:
                         cid = int(body["conversation_id"])
                         presence = {"type": "presence", "state": body["type"], "conversation_id": cid,
                                     "agent_id": agent.id, "agent": agent.name}
-                        from inbox.events import Event
-
                         app.events.publish(Event("presence", cid, None, presence))
         finally:
             app.sockets.discard(ws)
+            if presence and presence.get("state") != "left":
+                # A closed tab or a crashed browser must not leave "X is viewing" behind on the others' screens.
+                app.events.publish(Event("presence", presence["conversation_id"], None,  # type: ignore[arg-type]
+                                         {**presence, "state": "left"}))
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
