@@ -103,11 +103,12 @@ def sample_mail(i: int) -> bytes:
             ).encode()
 
 
-def config_for(dovecot: Dovecot) -> EmailConfig:
+def config_for(dovecot: Dovecot, idle_recheck: float | None = None) -> EmailConfig:
     return EmailConfig.model_validate({
         "type": "email",
         "imap": {"host": dovecot.host, "port": dovecot.port, "username": dovecot.user,
-                 "password": dovecot.password, "security": "none", "poll_interval": 3600},
+                 "password": dovecot.password, "security": "none", "poll_interval": 3600,
+                 **({"idle_recheck": idle_recheck} if idle_recheck else {})},
         "smtp": {"host": "127.0.0.1", "port": 25, "security": "none", "from_address": "support@wallet.example"},
         "backlog_days": 36500,
     })
@@ -118,7 +119,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def bench(count: int, samples: int) -> None:
+async def bench(count: int, samples: int, idle_recheck: float | None) -> None:
     dovecot = Dovecot()
     dovecot.start()
     try:
@@ -127,7 +128,7 @@ async def bench(count: int, samples: int) -> None:
         print(f"setup: {count} mails appended to Dovecot in {time.perf_counter() - t:.1f} s")
 
         sink = CountingSink()
-        connector = EmailConnector("bench-mail", config_for(dovecot), sink)  # type: ignore[arg-type]
+        connector = EmailConnector("bench-mail", config_for(dovecot, idle_recheck), sink)  # type: ignore[arg-type]
         started = time.perf_counter()
         await connector.start()
         task = asyncio.create_task(connector.run())
@@ -166,8 +167,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--idle-recheck", type=float, default=None, help="override imap.idle_recheck (seconds)")
     args = parser.parse_args()
-    asyncio.run(bench(args.count, args.samples))
+    asyncio.run(bench(args.count, args.samples, args.idle_recheck))
 
 
 if __name__ == "__main__":
