@@ -7,6 +7,7 @@ batch to host.deliver together with the advanced cursor, so a crash never loses 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -175,7 +176,9 @@ class EmailConnector(Connector):
 
     async def _wait_for_mail(self) -> None:
         if self.uses_idle:
-            await self._imap(self._session.wait_for_change, self._stop, self.settings.imap.idle_recheck)
+            last_uid = self._cursor.last_uid if self._cursor is not None else None
+            await self._imap(functools.partial(self._session.wait_for_change, self._stop,
+                                               self.settings.imap.idle_recheck, last_uid=last_uid))
         else:
             await asyncio.sleep(self.settings.imap.poll_interval)
             await self._imap(self._session.poll)

@@ -160,11 +160,18 @@ class ImapSession:
         stop: threading.Event,
         recheck: float = IDLE_RECHECK_SECONDS,
         give_up_after: float = IDLE_FULL_CHECK_SECONDS,
+        last_uid: int | None = None,
     ) -> bool:
-        """IDLE until the server reports a change (True), or `give_up_after` passes or `stop` is set (False)."""
+        """IDLE until the server reports a change (True), or `give_up_after` passes or `stop` is set (False).
+
+        With `last_uid` (the highest UID delivered), every cycle first asks STATUS for the folder's UIDNEXT: mail
+        that arrived while an earlier command ran is announced (EXISTS) with that command's answer, which imapclient
+        swallows, and IDLE does not announce it again; STATUS sees past the session's view."""
         client = self._require()
         deadline = time.monotonic() + give_up_after
         while not stop.is_set() and time.monotonic() < deadline:
+            if last_uid is not None and self._uidnext() - 1 > last_uid:
+                return True
             client.idle()
             cycle_end = min(deadline, time.monotonic() + recheck)
             seen: list[tuple] = []
@@ -177,6 +184,10 @@ class ImapSession:
             if _has_change(seen):
                 return True
         return False
+
+    def _uidnext(self) -> int:
+        status = self._require().folder_status(self._settings.folder, [b"UIDNEXT"])
+        return int(status[b"UIDNEXT"])
 
     def close(self) -> None:
         client, self._client = self._client, None

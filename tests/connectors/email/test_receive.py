@@ -31,6 +31,28 @@ async def test_idle_push_delivers_new_mail(dovecot: Dovecot) -> None:
     assert host.synced >= 1
 
 
+async def test_mail_arriving_during_a_sync_is_not_left_waiting(dovecot: Dovecot) -> None:
+    """Mail that lands while a command runs is announced (EXISTS) with that command's answer and not again by IDLE;
+    without a STATUS check it waited for the five-minute full check. The mail is appended right after the
+    connector's SELECT (in its IMAP thread), before its SEARCH: that exact interleaving, every time."""
+    host = RecordingHost()
+    conn = connector(dovecot, host, imap={"poll_interval": 3600})
+    real_select = conn._session.select
+    appended = []
+
+    def select_then_mail_arrives():  # noqa: ANN202
+        state = real_select()
+        if not appended:
+            dovecot.append(make_mail("arrived mid-sync", message_id="race-1@c.example"))
+            appended.append(True)
+        return state
+
+    conn._session.select = select_then_mail_arrives
+    async with running(conn):
+        [message] = await host.wait_for(1, timeout=10)
+    assert message.provider_id == "race-1@c.example"
+
+
 async def test_polling_when_idle_is_off(dovecot: Dovecot) -> None:
     host = RecordingHost()
     conn = connector(dovecot, host, imap={"idle": False, "poll_interval": 0.2})
