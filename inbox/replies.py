@@ -66,6 +66,46 @@ async def _latest_private_inbound(conn: AsyncConnection, conversation_id: int) -
     return (row.connector, row.thread_key) if row is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyRequest:
+    conversation_id: int
+    target: ReplyTarget
+    text: str
+    reason: str | None = None
+    agent_id: int | None = None
+    private_link_fallback: bool = False
+    notice: str | None = None
+    findings: tuple[dict[str, object], ...] = ()
+
+
+async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], now: datetime) -> list[QueuedReply]:
+    """Message rows and outbox rows for many replies in two statements (the pipeline's auto-replies come in batches)."""
+    if not requests:
+        return []
+    keys = [uuid.uuid4().hex for _ in requests]
+    result = await conn.execute(
+        messages.insert().returning(messages.c.id, messages.c.idempotency_key),
+        [{
+            "conversation_id": r.conversation_id, "connector": r.target.connector, "thread_key": r.target.thread_key,
+            "direction": Direction.OUTBOUND.value, "visibility": r.target.visibility.value, "agent_id": r.agent_id,
+            "text": r.text, "status": DeliveryStatus.QUEUED.value, "attachments": [], "findings": list(r.findings),
+            "flags": [], "reason": r.reason, "created_at": now, "idempotency_key": key,
+        } for r, key in zip(requests, keys)],
+    )
+    message_id = {key: mid for mid, key in result}
+    result = await conn.execute(
+        outbox.insert().returning(outbox.c.id, outbox.c.idempotency_key),
+        [{
+            "kind": "send", "message_id": message_id[key], "conversation_id": r.conversation_id,
+            "connector": r.target.connector, "idempotency_key": key, "route": r.target.visibility.value,
+            "private_link_fallback": r.private_link_fallback, "notice": r.notice, "state": "queued", "attempts": 0,
+            "next_attempt_at": now, "created_at": now, "updated_at": now,
+        } for r, key in zip(requests, keys)],
+    )
+    outbox_id = {key: oid for oid, key in result}
+    return [QueuedReply(message_id[key], outbox_id[key], r.target) for r, key in zip(requests, keys)]
+
+
 async def enqueue_reply(
     conn: AsyncConnection,
     conversation_id: int,
@@ -80,29 +120,10 @@ async def enqueue_reply(
     findings: list[dict[str, object]] | None = None,
 ) -> QueuedReply:
     target = await choose_target(conn, conversation_id, route)
-    message_id = (
-        await conn.execute(
-            messages.insert().returning(messages.c.id),
-            {
-                "conversation_id": conversation_id, "connector": target.connector, "thread_key": target.thread_key,
-                "direction": Direction.OUTBOUND.value, "visibility": target.visibility.value, "agent_id": agent_id,
-                "text": text, "status": DeliveryStatus.QUEUED.value, "attachments": [], "findings": findings or [],
-                "flags": [], "reason": reason, "created_at": now,
-            },
-        )
-    ).scalar_one()
-    outbox_id = (
-        await conn.execute(
-            outbox.insert().returning(outbox.c.id),
-            {
-                "kind": "send", "message_id": message_id, "conversation_id": conversation_id,
-                "connector": target.connector, "idempotency_key": uuid.uuid4().hex, "route": target.visibility.value,
-                "private_link_fallback": private_link_fallback, "notice": notice, "state": "queued", "attempts": 0,
-                "next_attempt_at": now, "created_at": now, "updated_at": now,
-            },
-        )
-    ).scalar_one()
-    return QueuedReply(message_id, outbox_id, target)
+    [queued] = await enqueue_replies(conn, [ReplyRequest(
+        conversation_id, target, text, reason, agent_id, private_link_fallback, notice, tuple(findings or ()),
+    )], now)
+    return queued
 
 
 async def enqueue_hide(conn: AsyncConnection, conversation_id: int, connector: str, provider_id: str, now: datetime) -> None:

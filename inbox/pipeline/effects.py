@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbox.domain import ConversationStatus, format_ticket
+from inbox.domain import ConversationStatus, Visibility, format_ticket
 from inbox.pipeline.stages import PipelineItem, WebhookCall
 from inbox.pipeline.threads import ConversationState
-from inbox.replies import enqueue_hide, enqueue_reply
+from inbox.replies import ReplyRequest, ReplyTarget, enqueue_hide, enqueue_replies
 from inbox.store.schema import agents, audit, conversations, teams
 
 log = logging.getLogger(__name__)
@@ -34,22 +34,32 @@ async def team_id_by_name(conn: AsyncConnection, name: str, cache: dict[str, int
     return team_id
 
 
-async def round_robin_agent(conn: AsyncConnection, team_id: int) -> int | None:
-    """The team's available agent with the fewest open conversations (ties: lowest id), or None."""
-    open_count = (
-        select(func.count())
-        .where(and_(conversations.c.assignee_id == agents.c.id, conversations.c.status == ConversationStatus.OPEN.value))
-        .scalar_subquery()
-    )
-    row = (
-        await conn.execute(
-            select(agents.c.id)
-            .where(and_(agents.c.team_id == team_id, agents.c.active.is_(True), agents.c.available.is_(True)))
-            .order_by(open_count, agents.c.id)
-            .limit(1)
-        )
-    ).first()
-    return row.id if row else None
+class RoundRobin:
+    """Per batch: a team's available agents with their open-conversation counts, loaded once; each pick goes to
+    the least loaded (ties: lowest id) and counts for the next pick."""
+
+    def __init__(self) -> None:
+        self._load: dict[int, dict[int, int]] = {}
+
+    async def pick(self, conn: AsyncConnection, team_id: int) -> int | None:
+        if team_id not in self._load:
+            open_count = (
+                select(func.count())
+                .where(and_(conversations.c.assignee_id == agents.c.id,
+                            conversations.c.status == ConversationStatus.OPEN.value))
+                .scalar_subquery()
+            )
+            rows = await conn.execute(
+                select(agents.c.id, open_count)
+                .where(and_(agents.c.team_id == team_id, agents.c.active.is_(True), agents.c.available.is_(True)))
+            )
+            self._load[team_id] = {agent_id: count for agent_id, count in rows}
+        load = self._load[team_id]
+        if not load:
+            return None
+        agent_id = min(load, key=lambda a: (load[a], a))
+        load[agent_id] += 1
+        return agent_id
 
 
 async def apply_effects(
@@ -58,6 +68,8 @@ async def apply_effects(
     applied = AppliedEffects()
     team_cache: dict[str, int] = {}
     audit_rows: list[dict[str, object]] = []
+    replies: list[ReplyRequest] = []
+    round_robin = RoundRobin()
     for item, state in zip(items, states):
         e = item.effects
         assert state.id is not None
@@ -81,7 +93,7 @@ async def apply_effects(
             state.team_id = await team_id_by_name(conn, e.team, team_cache)
             state.changed = True
         if e.assignee is not None:
-            state.assignee_id = await _assignee(conn, e.assignee, state.team_id)
+            state.assignee_id = await _assignee(conn, e.assignee, state.team_id, round_robin)
             state.changed = True
         if e.status is not None:
             state.status = e.status
@@ -92,20 +104,32 @@ async def apply_effects(
                                          f"message flagged {sorted(item.message.flags)}"))
                 continue
             text = reply.text.replace(TICKET_PLACEHOLDER, format_ticket(state.id))
-            queued = await enqueue_reply(
-                conn, state.id, text, reply.visibility, now, reason=reply.reason,
-                private_link_fallback=reply.private_link_fallback,
-            )
-            applied.reply_message_ids.append(queued.message_id)
-            applied.outbox_added = True
+            replies.append(ReplyRequest(state.id, _target(item, state, reply.visibility), text, reply.reason,
+                                        private_link_fallback=reply.private_link_fallback))
         if e.hide_public:
             await enqueue_hide(conn, state.id, item.message.connector, item.message.provider_id, now)
             applied.outbox_added = True
         applied.webhooks.extend((w, state.id) for w in e.webhooks)
         audit_rows.extend(_audit(now, a.actor, a.action, state.id, a.detail) for a in e.audit)
+    if replies:
+        queued = await enqueue_replies(conn, replies, now)
+        applied.reply_message_ids.extend(q.message_id for q in queued)
+        applied.outbox_added = True
     if audit_rows:
         await conn.execute(audit.insert(), audit_rows)
     return applied
+
+
+def _target(item: PipelineItem, state: ConversationState, route: Visibility) -> ReplyTarget:
+    """Where an auto-reply goes, from what the batch already knows (replies.choose_target without the queries):
+    the public thread; else the private thread this message came by; else the platform's private path, which the
+    dispatcher resolves when it sends (a private channel the customer opens by then wins)."""
+    m = item.message
+    if route == Visibility.PUBLIC and state.visibility == Visibility.PUBLIC:
+        return ReplyTarget(state.connector, state.thread_key, Visibility.PUBLIC)
+    if m.visibility == Visibility.PRIVATE:
+        return ReplyTarget(m.connector, m.thread_key, Visibility.PRIVATE)
+    return ReplyTarget(state.connector, None, Visibility.PRIVATE)
 
 
 # Stages that write a reply before the conversation has an id put this where the ticket number goes.
@@ -114,9 +138,9 @@ TICKET_PLACEHOLDER = "{ticket}"
 NEVER_AUTO_ANSWER = frozenset({"auto_reply", "bounce", "list", "noreply", "own", "service"})
 
 
-async def _assignee(conn: AsyncConnection, assignee: str, team_id: int | None) -> int | None:
+async def _assignee(conn: AsyncConnection, assignee: str, team_id: int | None, round_robin: RoundRobin) -> int | None:
     if assignee == "round_robin":
-        return await round_robin_agent(conn, team_id) if team_id is not None else None
+        return await round_robin.pick(conn, team_id) if team_id is not None else None
     row = (await conn.execute(select(agents.c.id).where(agents.c.email == assignee.lower()))).first()
     if row is None:
         log.warning("rule assigns to unknown agent %s; left unassigned", assignee)

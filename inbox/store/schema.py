@@ -184,6 +184,7 @@ messages = Table(
     Column("raw", Text),
     Column("reply_to_provider_id", String(500)),
     Column("reason", String(100)),  # why the inbox sent it by itself ("guard:...", "rule:...")
+    Column("idempotency_key", String(100), unique=True),  # outbound: the outbox row's key (one send per message)
     _ts("created_at", nullable=False),
     _ts("sent_at"),
     _ts("edited_at"),

@@ -71,6 +71,7 @@ class BotApiStandIn:
         self._update_ids = itertools.count(815_000_001)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._messages: dict[tuple[int, int], dict[str, object]] = {}
+        self._chats: dict[int, dict[str, object]] = {}  # every chat seen: a chat outlives its deleted messages
         self._started: set[int] = set()  # users with a private chat open to the bot
         self._known_users: set[int] = set()
         self._files: dict[str, tuple[str, bytes]] = {}
@@ -164,6 +165,7 @@ class BotApiStandIn:
             if chat.type == "private":
                 self._started.add(sender.id)
         msg.update({"chat": chat.to_api(), "date": int(time.time())})
+        self._chats.setdefault(chat.id, chat.to_api())
         if reply_to is not None:
             msg["reply_to_message"] = self._quote(chat.id, reply_to)
         if text is not None:
@@ -357,14 +359,13 @@ class BotApiStandIn:
     def _chat_for_sending(self, chat_id: object) -> TgChat:
         if not isinstance(chat_id, int):
             raise ApiError(400, "Bad Request: chat not found")
-        for (cid, _), msg in self._messages.items():
-            if cid == chat_id:
-                chat = msg["chat"]
-                if chat["type"] == "private":  # type: ignore[index]
-                    if chat_id in self.blocked_by:
-                        raise ApiError(403, "Forbidden: bot was blocked by the user")
-                    return TgChat(chat_id, "private", user=TgUser(chat_id, str(chat.get("first_name", ""))))  # type: ignore
-                return TgChat(chat_id, str(chat["type"]), title=str(chat.get("title")))  # type: ignore[index]
+        chat = self._chats.get(chat_id)
+        if chat is not None:
+            if chat["type"] == "private":
+                if chat_id in self.blocked_by:
+                    raise ApiError(403, "Forbidden: bot was blocked by the user")
+                return TgChat(chat_id, "private", user=TgUser(chat_id, str(chat.get("first_name", ""))))
+            return TgChat(chat_id, str(chat["type"]), title=str(chat.get("title")))
         if chat_id in self._known_users:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         raise ApiError(400, "Bad Request: chat not found")

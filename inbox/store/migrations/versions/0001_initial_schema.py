@@ -170,6 +170,7 @@ def upgrade() -> None:
     sa.Column('raw', sa.Text(), nullable=True),
     sa.Column('reply_to_provider_id', sa.String(length=500), nullable=True),
     sa.Column('reason', sa.String(length=100), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
@@ -177,7 +178,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_messages_conversation_id_conversations')),
     sa.ForeignKeyConstraint(['sender_identity_id'], ['contact_identities.id'], name=op.f('fk_messages_sender_identity_id_contact_identities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
-    sa.UniqueConstraint('connector', 'provider_id', name=op.f('uq_messages_connector_provider_id'))
+    sa.UniqueConstraint('connector', 'provider_id', name=op.f('uq_messages_connector_provider_id')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_messages_idempotency_key'))
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_conversation', ['conversation_id', 'id'], unique=False)
