@@ -44,6 +44,11 @@ class EventBus:
         self._subscribers.add(sub)
         return sub
 
+    @property
+    def has_subscribers(self) -> bool:
+        """Publishers may skip building payloads nobody will read (backlog imports, benchmarks, CLI runs)."""
+        return bool(self._subscribers)
+
     def publish(self, event: Event) -> None:
         for sub in list(self._subscribers):
             try:

@@ -180,7 +180,7 @@ class Pipeline:
         applied = await apply_effects(conn, items, all_states, now)
         batch = await persist_batch(
             conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now,
-            self.threader.known_links,
+            self.threader.known_links, with_events=self.events.has_subscribers,
         )
         batch.applied = applied
         linked = sorted({s.id for m, s in zip(new_msgs, states) if m.link_token and s.id is not None})
@@ -227,7 +227,7 @@ class Pipeline:
         applied: AppliedEffects | None = batch.applied
         if applied is None:
             return
-        if applied.reply_message_ids:
+        if applied.reply_message_ids and self.events.has_subscribers:
             async with self.engine.connect() as conn:
                 from inbox.views import message_view
 

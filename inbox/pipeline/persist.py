@@ -61,6 +61,7 @@ async def persist_batch(
     all_states: list[ConversationState],
     now: datetime,
     known_links: dict[tuple[str, str], int],
+    with_events: bool = True,
 ) -> PersistedBatch:
     rows: list[dict[str, Any]] = []
     links: dict[tuple[str, str], int] = {}
@@ -118,6 +119,8 @@ async def persist_batch(
     await _write_conversations(conn, unique_states, now)
 
     events: list[Event] = []
+    if not with_events:
+        return PersistedBatch(message_ids, events)
     for s in unique_states:
         kind = "conversation.created" if s.is_new else "conversation.updated"
         events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, now)}))
