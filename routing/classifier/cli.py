@@ -9,23 +9,12 @@ import json
 from typing import TextIO
 
 from routing.classifier.classifier import default_classifier
-
-
-class BadLine(ValueError):
-    pass
+from routing.jsonlines import BadLine, parse_object, text_of
 
 
 def _text_of(line: str) -> tuple[str, object]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise BadLine(f"not JSON: {error.msg} at column {error.colno}") from None
-    if not isinstance(row, dict):
-        raise BadLine('expected a JSON object like {"text": "..."}')
-    text = row.get("text")
-    if not isinstance(text, str):
-        raise BadLine('missing "text" (a string)')
-    return text, row.get("id")
+    row = parse_object(line)
+    return text_of(row), row.get("id")
 
 
 def run(stdin: TextIO, stdout: TextIO) -> int:

@@ -16,15 +16,12 @@ from typing import TextIO, TypeVar
 from inbox.domain import (Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority,
                           Visibility, utcnow)
 from inbox.pipeline.stages import Classification, ConversationView, Effects, Finding, PipelineItem
+from routing.jsonlines import BadLine, parse_object
 from routing.rules.errors import RulesError
 from routing.rules.loader import load_rules
 
 E = TypeVar("E", bound=StrEnum)
 _SPAN_FREE = -1  # dry-run findings name a kind and tier only; there is no span to point at
-
-
-class BadLine(ValueError):
-    pass
 
 
 def _choice(row: dict, key: str, enum: type[E], default: E) -> E:
@@ -115,13 +112,7 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO) -> int:
         return 2
     for number, line in enumerate(stdin, start=1):
         try:
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BadLine(f"not JSON: {error.msg} at column {error.colno}") from None
-            if not isinstance(row, dict):
-                raise BadLine('expected a JSON object like {"text": "..."}')
-            item, now = build_item(row)
+            item, now = build_item(parse_object(line))
         except BadLine as error:
             stdout.write(json.dumps({"error": f"line {number}: {error}"}, ensure_ascii=False) + "\n")
             continue

@@ -11,11 +11,8 @@ from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from inbox.pipeline.stages import Finding
+from routing.jsonlines import BadLine, parse_object, text_of
 from routing.sensitive import detect
-
-
-class _BadLine(ValueError):
-    pass
 
 
 def run(stdin: TextIO, stdout: TextIO, *, plain: bool = False) -> int:
@@ -24,7 +21,7 @@ def run(stdin: TextIO, stdout: TextIO, *, plain: bool = False) -> int:
         try:
             text = _text_of(raw_line, plain=plain)
             out = json.dumps({"findings": [_finding_json(item) for item in detect(text)]})
-        except _BadLine as error:
+        except BadLine as error:
             failures += 1
             out = json.dumps({"error": str(error)}, ensure_ascii=False)
         stdout.write(out + "\n")
@@ -44,24 +41,13 @@ def _text_of(raw_line: bytes | str, *, plain: bool) -> str:
         try:
             line = raw_line.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise _BadLine(f"line is not valid UTF-8 (byte {error.start})") from None
+            raise BadLine(f"line is not valid UTF-8 (byte {error.start})") from None
     else:
         line = raw_line
     line = line.removesuffix("\n").removesuffix("\r")
     if plain:
         return line
-    if not line.strip():
-        raise _BadLine('empty line: expected a JSON object like {"text": "..."}')
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise _BadLine(f"not valid JSON: {error.msg} at column {error.colno}") from None
-    if not isinstance(value, dict):
-        raise _BadLine(f'expected a JSON object like {{"text": "..."}}, got {type(value).__name__}')
-    text = value.get("text")
-    if not isinstance(text, str):
-        raise _BadLine('"text" is missing or not a string')
-    return text
+    return text_of(parse_object(line))
 
 
 def _finding_json(finding: Finding) -> dict[str, str | int]:
