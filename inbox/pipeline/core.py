@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from inbox.config import InboxSettings
 from inbox.domain import InboundMessage, utcnow
 from inbox.events import Event, EventBus
-from inbox.pipeline.effects import AppliedEffects, apply_effects
+from inbox.pipeline.effects import AppliedEffects, apply_effects, write_effects
 from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
@@ -182,6 +182,7 @@ class Pipeline:
             conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now,
             self.threader.known_links, with_events=self.events.has_subscribers,
         )
+        await write_effects(conn, applied, now)
         batch.applied = applied
         linked = sorted({s.id for m, s in zip(new_msgs, states) if m.link_token and s.id is not None})
         if linked:

@@ -1,4 +1,4 @@
-"""Turn what stages asked for (Effects) into rows, inside the batch's transaction."""
+"""Turn what stages asked for (Effects) into conversation changes and pending rows, written after the batch."""
 from __future__ import annotations
 
 import logging
@@ -22,6 +22,11 @@ class AppliedEffects:
     outbox_added: bool = False
     webhooks: list[tuple[WebhookCall, int]] = field(default_factory=list)  # (call, conversation id)
     reply_message_ids: list[int] = field(default_factory=list)
+    # Rows written by write_effects, after the batch's inbound messages: a thread reads in id order, so an
+    # auto-reply must come after the message it answers.
+    replies: list[ReplyRequest] = field(default_factory=list)
+    hides: list[tuple[int, str, str]] = field(default_factory=list)  # (conversation id, connector, provider id)
+    audit_rows: list[dict[str, object]] = field(default_factory=list)
 
 
 async def team_id_by_name(conn: AsyncConnection, name: str, cache: dict[str, int]) -> int:
@@ -67,8 +72,8 @@ async def apply_effects(
 ) -> AppliedEffects:
     applied = AppliedEffects()
     team_cache: dict[str, int] = {}
-    audit_rows: list[dict[str, object]] = []
-    replies: list[ReplyRequest] = []
+    audit_rows = applied.audit_rows
+    replies = applied.replies
     round_robin = RoundRobin()
     for item, state in zip(items, states):
         e = item.effects
@@ -107,17 +112,22 @@ async def apply_effects(
             replies.append(ReplyRequest(state.id, _target(item, state, reply.visibility), text, reply.reason,
                                         private_link_fallback=reply.private_link_fallback))
         if e.hide_public:
-            await enqueue_hide(conn, state.id, item.message.connector, item.message.provider_id, now)
-            applied.outbox_added = True
+            applied.hides.append((state.id, item.message.connector, item.message.provider_id))
         applied.webhooks.extend((w, state.id) for w in e.webhooks)
         audit_rows.extend(_audit(now, a.actor, a.action, state.id, a.detail) for a in e.audit)
-    if replies:
-        queued = await enqueue_replies(conn, replies, now)
-        applied.reply_message_ids.extend(q.message_id for q in queued)
-        applied.outbox_added = True
-    if audit_rows:
-        await conn.execute(audit.insert(), audit_rows)
     return applied
+
+
+async def write_effects(conn: AsyncConnection, applied: AppliedEffects, now: datetime) -> None:
+    """Hides first (a secret leaves public view before anything else goes out), then replies, then the audit."""
+    for conversation_id, connector, provider_id in applied.hides:
+        await enqueue_hide(conn, conversation_id, connector, provider_id, now)
+    if applied.replies:
+        queued = await enqueue_replies(conn, applied.replies, now)
+        applied.reply_message_ids.extend(q.message_id for q in queued)
+    applied.outbox_added = bool(applied.hides or applied.replies)
+    if applied.audit_rows:
+        await conn.execute(audit.insert(), applied.audit_rows)
 
 
 def _target(item: PipelineItem, state: ConversationState, route: Visibility) -> ReplyTarget:

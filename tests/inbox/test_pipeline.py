@@ -173,3 +173,11 @@ async def test_masked_subject_reaches_the_conversation_row(engine) -> None:  # n
         conv_subject = (await conn.execute(select(conversations.c.subject))).scalar_one()
         msg_subject = (await conn.execute(select(messages.c.subject))).scalar_one()
     assert "hunter22" not in conv_subject and "hunter22" not in msg_subject
+
+
+async def test_an_auto_reply_comes_after_the_message_it_answers(engine) -> None:  # noqa: ANN001
+    p = Pipeline(engine, EventBus(), stages=[_Guardish()])
+    await p.ingest([chat("seed words in here", "lena")])
+    async with engine.connect() as conn:
+        directions = (await conn.execute(select(messages.c.direction).order_by(messages.c.id))).scalars().all()
+    assert directions == ["inbound", "outbound"]
