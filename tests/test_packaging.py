@@ -1,6 +1,7 @@
 """What `pip install .` puts on a machine must run the inbox: migrations, static pages, model corpora, rules."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,8 +11,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_carries_what_the_app_loads_at_run_time(tmp_path) -> None:  # noqa: ANN001
+    # From a clean copy: setuptools reuses build/lib in the tree, whose stale files could hide a packaging gap.
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__",
+                                                              "test-artifacts", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(ROOT)], check=True, timeout=300)
+                    str(tmp_path), str(source)], check=True, timeout=300)
     [wheel] = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
