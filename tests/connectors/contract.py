@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import contextlib
 
 import pytest
 
 from connectors.base import AuthError, Connector
 from inbox.domain import Channel, InboundMessage, OutboundMessage, Visibility
+from tests.connectors.lifecycle import running
 from tests.connectors.memory_host import MemoryHost
 
 
@@ -40,25 +40,13 @@ class ConnectorContract(abc.ABC):
 
     # ---- helpers ---------------------------------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def running(self, host: MemoryHost, connector: Connector):
-        await connector.start()
-        task = asyncio.create_task(connector.run())
-        try:
-            yield connector
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-            await connector.stop()
-
     # ---- the contract ---------------------------------------------------------------------------------------------
 
     async def test_inbound_is_normalized(self) -> None:
         host = MemoryHost()
         connector = await self.make_connector(host)
         await self.inject_inbound("my deposit has not arrived")
-        async with self.running(host, connector):
+        async with running(connector):
             messages = await host.wait_for(1, timeout=10)
         m = messages[0]
         assert m.connector == connector.name
@@ -73,11 +61,11 @@ class ConnectorContract(abc.ABC):
         host = MemoryHost()
         await self.inject_inbound("withdrawal pending for two days")
         first = await self.make_connector(host)
-        async with self.running(host, first):
+        async with running(first):
             before = await host.wait_for(1, timeout=10)
         fresh = MemoryHost()
         second = await self.make_connector(fresh)
-        async with self.running(fresh, second):
+        async with running(second):
             after = await fresh.wait_for(1, timeout=10)
         assert {m.provider_id for m in after} <= {m.provider_id for m in before} | {m.provider_id for m in after}
         assert before[0].provider_id in {m.provider_id for m in after}
@@ -86,7 +74,7 @@ class ConnectorContract(abc.ABC):
         host = MemoryHost()
         connector = await self.make_connector(host)
         await self.inject_inbound("how do I bind a card")
-        async with self.running(host, connector):
+        async with running(connector):
             [received] = await host.wait_for(1, timeout=10)
             result = await connector.send(self.outbound_for(received, "Go to Settings > Cards. Ticket #10001"))
         assert result.provider_id

@@ -1,9 +1,6 @@
 """Building mails and connector configs for the email tests."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -12,6 +9,7 @@ from inbox.domain import utcnow
 from tests.connectors.email.conftest import SMTP_PASSWORD, SMTP_USER, SmtpPeer
 from tests.connectors.email.dovecot import Dovecot
 from tests.connectors.memory_host import MemoryHost
+from tests.connectors.lifecycle import running  # noqa: F401 - the helper these tests import from here
 
 SUPPORT_ADDRESS = "support@wallet.example"
 
@@ -99,14 +97,3 @@ class RecordingHost(MemoryHost):
         return await super().deliver(messages, checkpoint)
 
 
-@contextlib.asynccontextmanager
-async def running(conn: EmailConnector) -> AsyncIterator[asyncio.Task[None]]:
-    await conn.start()
-    task = asyncio.create_task(conn.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await asyncio.wait_for(conn.stop(), timeout=10)

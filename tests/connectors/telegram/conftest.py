@@ -1,12 +1,12 @@
 """Fixtures: a running Bot API stand-in, and connectors pointed at it."""
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from connectors.telegram import TelegramConfig, TelegramConnector
+from tests.connectors.lifecycle import running  # noqa: F401 - imported from here by the telegram tests
 from tests.connectors.memory_host import MemoryHost
 from tests.connectors.telegram.standin import BotApiStandIn, TgChat, TgUser
 
@@ -35,22 +35,6 @@ def make_connector(standin: BotApiStandIn) -> MakeConnector:
         return TelegramConnector(name, TelegramConfig.model_validate(settings), host)
 
     return make
-
-
-@contextlib.asynccontextmanager
-async def running(connector: TelegramConnector) -> AsyncIterator[TelegramConnector]:
-    """start + run in a task; cancels and stops on exit."""
-    import asyncio
-
-    await connector.start()
-    task = asyncio.create_task(connector.run())
-    try:
-        yield connector
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await connector.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float = 5.0) -> None:

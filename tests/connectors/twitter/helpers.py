@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from connectors.twitter import TwitterConnector
 from inbox.domain import InboundMessage
 from tests.connectors.memory_host import MemoryHost
+from tests.connectors.lifecycle import running  # noqa: F401 - the helper these tests import from here
 
 
 @dataclass(frozen=True)
@@ -32,19 +31,6 @@ class RecordingHost(MemoryHost):
 
     def delivered_ids(self) -> list[str]:
         return [pid for d in self.deliveries for pid in d.provider_ids]
-
-
-@contextlib.asynccontextmanager
-async def running(connector: TwitterConnector) -> AsyncIterator[asyncio.Task[None]]:
-    await connector.start()
-    task = asyncio.create_task(connector.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await connector.stop()
 
 
 async def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> None:  # type: ignore[no-untyped-def]
