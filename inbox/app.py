@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,24 @@ def warm_up() -> None:
 
     warm_classifier()
     detect("warm up 预热")
+
+
+_gc_tuned = False
+
+
+def tune_gc() -> None:
+    """Once per process, after warm-up. The pipeline allocates some 100k short-lived objects per 1,000-message
+    batch, and CPython's default generation-0 threshold (700) then collects every few messages: about a fifth of
+    ingest time in `bench.pipeline`. Collect young objects less often, and move what start-up built (modules, the
+    classifier's model) out of the collector's view, so full collections don't walk it again and again."""
+    global _gc_tuned
+    if _gc_tuned:
+        return
+    _gc_tuned = True
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(20_000, gen1, gen2)
 
 
 async def prepare_database(settings: Settings):  # noqa: ANN201 - AsyncEngine
@@ -138,6 +157,7 @@ def build_app(settings: Settings) -> web.Application:
         events = EventBus()
         stages, rules, policy = build_stages(settings)
         await asyncio.to_thread(warm_up)
+        tune_gc()
         supervisor: Supervisor
         dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url)
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,

@@ -16,6 +16,12 @@ class Channel(StrEnum):
     TWITTER = "twitter"
     WEBCHAT = "webchat"
 
+    @property
+    def quotes_messages(self) -> bool:
+        """A customer can point at an earlier message by its provider id (email References, a Telegram or X reply),
+        so every message id needs a thread link. In-app chat threads by user only."""
+        return self is not Channel.WEBCHAT
+
 
 class Visibility(StrEnum):
     PUBLIC = "public"

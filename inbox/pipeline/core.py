@@ -168,12 +168,13 @@ class Pipeline:
             conn, new_msgs, [identities[(m.sender.kind.value, m.sender.value)][1] for m in new_msgs], now
         )
         edit_states, edit_rows = await _edit_context(conn, [msgs[i] for i in edits], originals)
-        seen: set[int] = set()
+        # One view per conversation: every message of a batch sees the conversation as it stood before the batch.
+        views: dict[int, ConversationView] = {}
         items = []
         for m, s in zip(new_msgs, states):
-            items.append(self._item(m, s, first=s.opened_by_this_batch and id(s) not in seen))
-            seen.add(id(s))
-        items += [self._item(msgs[i], s, first=False) for i, s in zip(edits, edit_states)]
+            first = s.opened_by_this_batch and id(s) not in views
+            items.append(self._item(m, s, first, views))
+        items += [self._item(msgs[i], s, False, views) for i, s in zip(edits, edit_states)]
         self._run_stages(items)
 
         all_states = states + edit_states
@@ -200,12 +201,14 @@ class Pipeline:
             ids[i] = ids[j]
         return ids, batch
 
-    def _item(self, m: InboundMessage, s: ConversationState, first: bool) -> PipelineItem:
-        view = ConversationView(
-            id=s.id, ticket=s.ticket, connector=s.connector, channel=s.channel, visibility=s.visibility,
-            status=s.status, type=s.type, tags=frozenset(s.tags), priority=s.priority, team=None, assignee=None,
-            is_new=s.is_new, contact_id=s.contact_id, contact_language=s.language,
-        )
+    def _item(self, m: InboundMessage, s: ConversationState, first: bool, views: dict[int, ConversationView]) -> PipelineItem:
+        view = views.get(id(s))
+        if view is None:
+            view = views[id(s)] = ConversationView(
+                id=s.id, ticket=s.ticket, connector=s.connector, channel=s.channel, visibility=s.visibility,
+                status=s.status, type=s.type, tags=frozenset(s.tags), priority=s.priority, team=None, assignee=None,
+                is_new=s.is_new, contact_id=s.contact_id, contact_language=s.language,
+            )
         return PipelineItem(message=m, text=m.text, raw=m.raw, conversation=view, is_first=first, language=m.language,
                             subject=m.subject, html=m.html)
 

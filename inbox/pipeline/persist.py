@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbox.domain import Attachment, DeliveryStatus, Direction
+from inbox.domain import Attachment, DeliveryStatus, Direction, format_ticket
 from inbox.events import Event
 from inbox.pipeline.stages import Finding, PipelineItem
 from inbox.pipeline.threads import ConversationState, normalize_subject
-from inbox.store.ops import insert_ignore, upsert
+from inbox.store.bulk import executemany, insert_returning
+from inbox.store.ops import insert_ignore
 from inbox.store.schema import blobs, conversation_tags, conversations, message_edits, messages, thread_links
-from inbox.views import message_view
+from inbox.views import iso, message_view
 
 PREVIEW_CHARS = 200
 
@@ -79,7 +80,8 @@ async def persist_batch(
             "findings": findings_json(item.findings), "flags": sorted(m.flags), "raw": item.raw,
             "reply_to_provider_id": m.reply_to_provider_id, "created_at": m.sent_at,
         })
-        for key in (m.thread_key, *m.thread_hints, m.provider_id):
+        for key in (m.thread_key, *m.thread_hints, m.provider_id) if m.channel.quotes_messages else \
+                (m.thread_key, *m.thread_hints):
             links[(m.connector, key)] = state.id
         if item.subject != m.subject and state.subject is not None:
             # The conversation row took the subject before the guard ran: keep only the masked one.
@@ -92,9 +94,14 @@ async def persist_batch(
 
     message_ids: list[int] = []
     if rows:
-        # Mapped back by the natural key: asking for parameter order makes SQLAlchemy insert row by row on SQLite.
-        result = await conn.execute(
-            messages.insert().returning(messages.c.id, messages.c.connector, messages.c.provider_id), rows)
+        # Mapped back by the natural key: RETURNING order is not promised for a multi-row insert.
+        if conn.dialect.name == "sqlite":
+            result = await insert_returning(conn, messages, _MESSAGE_COLUMNS,
+                                            [[r[c] for c in _MESSAGE_COLUMNS] for r in rows],
+                                            ("id", "connector", "provider_id"))
+        else:
+            result = await conn.execute(
+                messages.insert().returning(messages.c.id, messages.c.connector, messages.c.provider_id), rows)
         id_of = {(c, p): i for i, c, p in result}
         message_ids = [id_of[(r["connector"], r["provider_id"])] for r in rows]
 
@@ -109,11 +116,9 @@ async def persist_batch(
             "previous_text": old_text, "edited_at": item.message.sent_at,
         })
 
-    await upsert(
-        conn, thread_links,
-        [{"connector": c, "thread_key": k[:500], "conversation_id": cid} for (c, k), cid in links.items()
-         if known_links.get((c, k)) != cid],
-        ["connector", "thread_key"], ["conversation_id"],
+    await executemany(
+        conn, _UPSERT_LINK, thread_links, ("connector", "thread_key", "conversation_id"),
+        [(c, k[:500], cid) for (c, k), cid in links.items() if known_links.get((c, k)) != cid],
     )
     unique_states = list({s.id: s for s in all_states if s.changed or s.touched}.values())
     await _write_conversations(conn, unique_states, now)
@@ -121,9 +126,10 @@ async def persist_batch(
     events: list[Event] = []
     if not with_events:
         return PersistedBatch(message_ids, events)
+    updated_at = iso(now)
     for s in unique_states:
         kind = "conversation.created" if s.is_new else "conversation.updated"
-        events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, now)}))
+        events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, updated_at)}))
     for row, message_id in zip(rows, message_ids):
         # The row as written (plus its id) is what the API would read back: no second query for the events.
         view = message_view(SimpleNamespace(**_VIEW_DEFAULTS, **row, id=message_id))
@@ -141,19 +147,23 @@ async def persist_batch(
     return PersistedBatch(message_ids, events)
 
 
+_MESSAGE_COLUMNS = (
+    "conversation_id", "connector", "provider_id", "thread_key", "direction", "visibility", "sender_identity_id",
+    "text", "html", "subject", "status", "attachments", "findings", "flags", "raw", "reply_to_provider_id",
+    "created_at",
+)
+_UPSERT_LINK = ("INSERT INTO thread_links (connector, thread_key, conversation_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (connector, thread_key) DO UPDATE SET conversation_id = excluded.conversation_id")
+_UPDATE_STATS = ("UPDATE conversations SET message_count = ?, last_message_at = ?, preview = ?, updated_at = ? "
+                 "WHERE id = ?")
 _VIEW_DEFAULTS = {"agent_id": None, "reason": None, "error": None, "sent_at": None, "edited_at": None}
 
 
 async def _write_conversations(conn: AsyncConnection, states: list[ConversationState], now: datetime) -> None:
     """Only message stats moved (the common case): a narrow update. Anything else: the full one."""
-    light = [s for s in states if not s.changed]
-    if light:
-        await conn.execute(
-            conversations.update().where(conversations.c.id == bindparam("b_id")).values(
-                message_count=bindparam("b_count"), last_message_at=bindparam("b_last"),
-                preview=bindparam("b_preview"), updated_at=bindparam("b_now")),
-            [{"b_id": s.id, "b_count": s.message_count, "b_last": s.last_message_at, "b_preview": s.preview,
-              "b_now": now} for s in light])
+    await executemany(
+        conn, _UPDATE_STATS, conversations, ("message_count", "last_message_at", "preview", "updated_at", "id"),
+        [(s.message_count, s.last_message_at, s.preview, now, s.id) for s in states if not s.changed])
     states = [s for s in states if s.changed]
     if not states:
         return
@@ -185,15 +195,12 @@ async def _write_conversations(conn: AsyncConnection, states: list[ConversationS
             )))
 
 
-def _state_view(s: ConversationState, now: datetime) -> dict[str, Any]:
-    from inbox.domain import format_ticket
-    from inbox.views import iso
-
+def _state_view(s: ConversationState, updated_at: str | None) -> dict[str, Any]:
     assert s.id is not None
     return {
         "id": s.id, "ticket": format_ticket(s.id), "channel": s.channel, "connector": s.connector,
         "visibility": s.visibility.value, "status": s.status.value, "type": s.type, "tags": sorted(s.tags),
         "priority": s.priority.value, "team_id": s.team_id, "assignee_id": s.assignee_id,
         "contact_id": s.contact_id, "message_count": s.message_count, "preview": s.preview,
-        "last_message_at": iso(s.last_message_at), "updated_at": iso(now),
+        "last_message_at": iso(s.last_message_at), "updated_at": updated_at,
     }

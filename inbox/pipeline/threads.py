@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import and_, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import (
@@ -24,6 +24,7 @@ from inbox.domain import (
     format_ticket,
     parse_ticket,
 )
+from inbox.store.bulk import insert_returning, select_in, sqlite_page_rows
 from inbox.store.ops import chunks, select_by_pairs
 from inbox.store.schema import contact_identities, contacts, conversation_tags, conversations, private_links, thread_links
 
@@ -94,21 +95,33 @@ async def resolve_contacts(
              "created_at": now}
             for k in missing
         ]
-        result = await conn.execute(
-            contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True), contact_rows
-        )
-        contact_ids = [r[0] for r in result]
+        contact_ids = await _insert_ids(conn, contacts, contact_rows)
         ident_rows = [
             {"contact_id": cid, "kind": k[0], "value": k[1], "display_name": wanted[k].display_name,
              "handle": wanted[k].handle}
             for k, cid in zip(missing, contact_ids)
         ]
-        result = await conn.execute(
-            contact_identities.insert().returning(contact_identities.c.id, sort_by_parameter_order=True), ident_rows
-        )
-        for k, cid, (iid,) in zip(missing, contact_ids, result):
+        for k, cid, iid in zip(missing, contact_ids, await _insert_ids(conn, contact_identities, ident_rows)):
             found[k] = (iid, cid)
     return found
+
+
+async def _insert_ids(conn: AsyncConnection, table: Table, rows: list[dict]) -> list[int]:
+    """New rows' ids in the order of `rows`.
+
+    SQLite: one multi-row INSERT per page. With a single writer holding the transaction, an INTEGER PRIMARY KEY
+    table gives the rows of one INSERT consecutive ids in VALUES order, so the sorted returned ids are that order
+    (SQLAlchemy's `sort_by_parameter_order` falls back to one INSERT per row there).
+    """
+    if conn.dialect.name == "sqlite":
+        columns = list(rows[0])
+        ids: list[int] = []
+        for page in chunks(rows, sqlite_page_rows(len(columns))):
+            returned = await insert_returning(conn, table, columns, [[r[c] for c in columns] for r in page], ("id",))
+            ids.extend(sorted(i for (i,) in returned))
+        return ids
+    result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in result]
 
 
 # What the pipeline needs of a conversation (type_reasons is JSON: decoding it per batch is pure waste).
@@ -117,29 +130,27 @@ _STATE_COLUMNS = [conversations.c[name] for name in (
     "contact_id", "subject", "language", "message_count", "last_message_at", "preview")]
 
 
-def _state_from_row(row, tags: set[str]) -> ConversationState:  # noqa: ANN001 - a Row
+def _state_from_row(row: tuple, tags: set[str]) -> ConversationState:
+    (id_, connector, channel, thread_key, visibility, status, type_, priority, team_id, assignee_id, contact_id,
+     subject, language, message_count, last_message_at, preview) = row
     return ConversationState(
-        id=row.id, connector=row.connector, channel=row.channel, thread_key=row.thread_key,
-        visibility=Visibility(row.visibility), status=ConversationStatus(row.status), type=row.type,
-        priority=Priority(row.priority), team_id=row.team_id, assignee_id=row.assignee_id,
-        contact_id=row.contact_id, subject=row.subject, language=row.language,
-        message_count=row.message_count, last_message_at=row.last_message_at, tags=tags, preview=row.preview,
+        id=id_, connector=connector, channel=channel, thread_key=thread_key, visibility=Visibility(visibility),
+        status=ConversationStatus(status), type=type_, priority=Priority(priority), team_id=team_id,
+        assignee_id=assignee_id, contact_id=contact_id, subject=subject, language=language,
+        message_count=message_count, last_message_at=last_message_at, tags=tags, preview=preview,
     )
 
 
 async def load_conversations(conn: AsyncConnection, ids: set[int]) -> dict[int, ConversationState]:
     states: dict[int, ConversationState] = {}
     id_list = sorted(ids)
+    ct = conversation_tags.c
     for part in chunks(id_list):
         tag_map: dict[int, set[str]] = {}
-        for cid, tag in await conn.execute(
-            select(conversation_tags.c.conversation_id, conversation_tags.c.tag).where(
-                conversation_tags.c.conversation_id.in_(part)
-            )
-        ):
+        for cid, tag in await select_in(conn, (ct.conversation_id, ct.tag), ct.conversation_id, part):
             tag_map.setdefault(cid, set()).add(tag)
-        for row in await conn.execute(select(*_STATE_COLUMNS).where(conversations.c.id.in_(part))):
-            states[row.id] = _state_from_row(row, tag_map.get(row.id, set()))
+        for row in await select_in(conn, _STATE_COLUMNS, conversations.c.id, part):
+            states[row[0]] = _state_from_row(row, tag_map.get(row[0], set()))
     return states
 
 
@@ -208,12 +219,8 @@ class Threader:
         new_states = [s for s in dict.fromkeys(out) if s.id is None]
         if new_states:
             # One new conversation per (connector, thread key) in a batch: map ids back by it, not by row order.
-            result = await conn.execute(
-                conversations.insert().returning(conversations.c.id, conversations.c.connector,
-                                                 conversations.c.thread_key),
-                [_insert_row(s, now) for s in new_states],
-            )
-            id_of = {(c, k): cid for cid, c, k in result}
+            ids = await _insert_ids(conn, conversations, [_insert_row(s, now) for s in new_states])
+            id_of = {(s.connector, s.thread_key): cid for s, cid in zip(new_states, ids)}
             for s in new_states:
                 s.id = id_of[(s.connector, s.thread_key)]
         return out

@@ -3,21 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from collections import defaultdict
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Column, Table, and_, select
-from sqlalchemy.engine import Row
+from sqlalchemy import Column, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-T = TypeVar("T")
-# SQLite's default limit on bound parameters is 32766 on modern builds but 999 on old ones: stay well under both.
-CHUNK = 500
+from inbox.store.bulk import CHUNK, chunks, select_in
 
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+__all__ = ["CHUNK", "chunks", "insert_ignore", "select_by_pairs", "upsert"]
 
 
 def _insert(conn: AsyncConnection, table: Table):
@@ -39,14 +33,14 @@ async def upsert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]
 
 async def select_by_pairs(
     conn: AsyncConnection, columns: Sequence[Any], first: Column, second: Column, pairs: Iterable[tuple[Any, Any]]
-) -> list[Row]:
+) -> list[tuple]:
     """Rows whose (first, second) is one of `pairs`, as `first = a AND second IN (...)` per distinct `a`: SQLite
     does not use a composite index for a row-value IN list (it scans the table), but does for this form."""
     grouped: dict[Any, set[Any]] = defaultdict(set)
     for a, b in pairs:
         grouped[a].add(b)
-    rows: list[Row] = []
+    rows: list[tuple] = []
     for a, bs in grouped.items():
         for part in chunks(sorted(bs)):
-            rows.extend(await conn.execute(select(*columns).where(and_(first == a, second.in_(part)))))
+            rows.extend(await select_in(conn, columns, second, part, where=(first, a)))
     return rows

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from inbox.domain import ConversationStatus, Priority, Visibility, utcnow
+from inbox.domain import Channel, ConversationStatus, Priority, Visibility, utcnow
 from inbox.events import EventBus
 from inbox.pipeline.core import Pipeline
 from inbox.pipeline.stages import AutoReply, Classification, Finding
-from inbox.store.schema import audit, connector_state, conversation_tags, conversations, messages, outbox
+from inbox.store.schema import (
+    audit, connector_state, conversation_tags, conversations, messages, outbox, thread_links,
+)
 from tests.inbox.factories import chat
 
 
@@ -64,12 +66,23 @@ async def test_resolved_conversation_reopens_within_window_else_new(engine) -> N
 
 async def test_thread_hints_join_reply_chains(engine) -> None:  # noqa: ANN001
     p = Pipeline(engine, EventBus())
-    root = chat("wrong fee", "dave", thread_key="group:1:user:dave", visibility=Visibility.PUBLIC)
+    # A Telegram group: erin replies to dave's message, so her message joins his conversation.
+    root = chat("wrong fee", "dave", thread_key="group:1:user:dave", visibility=Visibility.PUBLIC,
+                channel=Channel.TELEGRAM)
     await p.ingest([root])
     other = chat("same here", "erin", thread_key="group:1:user:erin", visibility=Visibility.PUBLIC,
-                 thread_hints=(root.provider_id,))
+                 thread_hints=(root.provider_id,), channel=Channel.TELEGRAM)
     await p.ingest([other])
     assert await count(engine, conversations) == 1
+
+
+async def test_in_app_chat_links_only_its_thread_key(engine) -> None:  # noqa: ANN001
+    """In-app chat threads by user and nothing can quote a message id: one link per conversation, not per message."""
+    p = Pipeline(engine, EventBus())
+    await p.ingest([chat("one", "fay"), chat("two", "fay"), chat("three", "fay")])
+    async with engine.connect() as conn:
+        keys = (await conn.execute(select(thread_links.c.thread_key))).scalars().all()
+    assert keys == ["user:fay"]
 
 
 class _Guardish:
