@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from collections import namedtuple
 from datetime import datetime
 from typing import Any
 
@@ -64,22 +64,21 @@ async def persist_batch(
     known_links: dict[tuple[str, str], int],
     with_events: bool = True,
 ) -> PersistedBatch:
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []  # in _MESSAGE_COLUMNS order
     links: dict[tuple[str, str], int] = {}
     for item, state in zip(new_items, new_states):
         m = item.message
         assert state.id is not None
-        rows.append({
-            "conversation_id": state.id, "connector": m.connector, "provider_id": m.provider_id,
-            "thread_key": m.thread_key, "direction": Direction.INBOUND.value, "visibility": m.visibility.value,
-            "sender_identity_id": identities[(m.sender.kind.value, m.sender.value)][0], "text": item.text,
+        findings = item.findings
+        rows.append((
+            state.id, m.connector, m.provider_id, m.thread_key, Direction.INBOUND.value, m.visibility.value,
+            identities[(m.sender.kind.value, m.sender.value)][0], item.text,
             # Sanitized HTML is not masked span by span: with a secret in the message, keep the masked text only.
-            "html": None if _has_secret(item) else item.html, "subject": item.subject,
-            "status": DeliveryStatus.RECEIVED.value,
-            "attachments": await _attachments_json(conn, m.attachments) if m.attachments else [],
-            "findings": findings_json(item.findings), "flags": sorted(m.flags), "raw": item.raw,
-            "reply_to_provider_id": m.reply_to_provider_id, "created_at": m.sent_at,
-        })
+            None if findings and _has_secret(item) else item.html, item.subject, DeliveryStatus.RECEIVED.value,
+            await _attachments_json(conn, m.attachments) if m.attachments else [],
+            findings_json(findings) if findings else [], sorted(m.flags) if m.flags else [], item.raw,
+            m.reply_to_provider_id, m.sent_at,
+        ))
         for key in (m.thread_key, *m.thread_hints, m.provider_id) if m.channel.quotes_messages else \
                 (m.thread_key, *m.thread_hints):
             links[(m.connector, key)] = state.id
@@ -88,7 +87,8 @@ async def persist_batch(
             state.subject = normalize_subject(item.subject)
             state.changed = True
         state.message_count += 1
-        state.last_message_at = max(state.last_message_at, m.sent_at)
+        if m.sent_at > state.last_message_at:
+            state.last_message_at = m.sent_at
         state.touched = True
         state.preview = item.text[:PREVIEW_CHARS]
 
@@ -96,14 +96,13 @@ async def persist_batch(
     if rows:
         # Mapped back by the natural key: RETURNING order is not promised for a multi-row insert.
         if conn.dialect.name == "sqlite":
-            result = await insert_returning(conn, messages, _MESSAGE_COLUMNS,
-                                            [[r[c] for c in _MESSAGE_COLUMNS] for r in rows],
-                                            ("id", "connector", "provider_id"))
+            result = await insert_returning(conn, messages, _MESSAGE_COLUMNS, rows, ("id", "connector", "provider_id"))
         else:
             result = await conn.execute(
-                messages.insert().returning(messages.c.id, messages.c.connector, messages.c.provider_id), rows)
+                messages.insert().returning(messages.c.id, messages.c.connector, messages.c.provider_id),
+                [dict(zip(_MESSAGE_COLUMNS, r)) for r in rows])
         id_of = {(c, p): i for i, c, p in result}
-        message_ids = [id_of[(r["connector"], r["provider_id"])] for r in rows]
+        message_ids = [id_of[(r[1], r[2])] for r in rows]
 
     for item, (message_id, old_text) in zip(edit_items, edit_rows):
         await conn.execute(
@@ -130,20 +129,16 @@ async def persist_batch(
     for s in unique_states:
         kind = "conversation.created" if s.is_new else "conversation.updated"
         events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, updated_at)}))
-    for row, message_id in zip(rows, message_ids):
+    for row, message_id, state in zip(rows, message_ids, new_states):
         # The row as written (plus its id) is what the API would read back: no second query for the events.
-        view = message_view(SimpleNamespace(**_VIEW_DEFAULTS, **row, id=message_id))
-        events.append(Event("message.created", row["conversation_id"], None,
-                            {"type": "message.created", "conversation_id": row["conversation_id"], "message": view}))
+        view = message_view(_WrittenMessage(*row, message_id))
+        events.append(Event("message.created", state.id, state.team_id,
+                            {"type": "message.created", "conversation_id": state.id, "message": view}))
+    team_of = {s.id: s.team_id for s in all_states}
     for message_id, _ in edit_rows:
         r = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
-        events.append(Event("message.updated", r.conversation_id, None,
+        events.append(Event("message.updated", r.conversation_id, team_of.get(r.conversation_id),
                             {"type": "message.updated", "conversation_id": r.conversation_id, "message": message_view(r)}))
-    team_of = {s.id: s.team_id for s in all_states}
-    events = [
-        Event(e.type, e.conversation_id, team_of.get(e.conversation_id) if e.team_id is None else e.team_id, e.payload)
-        for e in events
-    ]
     return PersistedBatch(message_ids, events)
 
 
@@ -156,7 +151,9 @@ _UPSERT_LINK = ("INSERT INTO thread_links (connector, thread_key, conversation_i
                 "ON CONFLICT (connector, thread_key) DO UPDATE SET conversation_id = excluded.conversation_id")
 _UPDATE_STATS = ("UPDATE conversations SET message_count = ?, last_message_at = ?, preview = ?, updated_at = ? "
                  "WHERE id = ?")
-_VIEW_DEFAULTS = {"agent_id": None, "reason": None, "error": None, "sent_at": None, "edited_at": None}
+# A new inbound row as written, shaped like a `messages` row for `message_view` (the columns it never sets: None).
+_WrittenMessage = namedtuple("_WrittenMessage", (*_MESSAGE_COLUMNS, "id", "agent_id", "reason", "error", "sent_at",
+                                                 "edited_at"), defaults=(None,) * 5)
 
 
 async def _write_conversations(conn: AsyncConnection, states: list[ConversationState], now: datetime) -> None:
