@@ -1,7 +1,7 @@
 """Issue-type classifier: n-gram linear model scores + lexicon boosts -> type, confidence, reasons."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -31,10 +31,13 @@ class IssueClassifier:
         if not _has_words(normalized):
             return _no_words(text)
         index, values = self._model.features(text, normalized)
-        return self._decide(normalized, self._model.scores(index, values), index, values)
+        scores = np.asarray(self._model.scores(index, values), dtype=float).reshape(1, -1)
+        return self._decide([normalized], scores, [(index, values)], [True])[0]
 
-    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
-        """Same results as `classify` for each text; the model's arithmetic runs once for the whole batch."""
+    def classify_many(self, texts: Iterable[str], with_reasons: Sequence[bool] | None = None) -> list[Classification]:
+        """Same results as `classify` for each text; the model's arithmetic runs once for the whole batch.
+        `with_reasons[i]` False skips working out text i's reasons (they come back empty): the pipeline keeps
+        reasons only where a conversation takes its type."""
         texts = [text[:_MAX_TEXT_CHARS] for text in texts]
         if len(texts) < _SMALL_BATCH:  # building a sparse matrix costs more than it saves for a few texts
             return [self.classify(text) for text in texts]
@@ -44,28 +47,39 @@ class IssueClassifier:
         if not wordy:
             return results
         matrix = self._model.features_many([normalized[position] for position in wordy])
-        scores = self._model.scores_many(matrix)
-        for row, position in enumerate(wordy):
-            start, end = matrix.indptr[row], matrix.indptr[row + 1]
-            results[position] = self._decide(normalized[position], scores[row], matrix.indices[start:end],
-                                              matrix.data[start:end])
+        scores = np.array(self._model.scores_many(matrix), dtype=float)
+        features = [(matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]],
+                     matrix.data[matrix.indptr[row]:matrix.indptr[row + 1]]) for row in range(len(wordy))]
+        wanted = [True if with_reasons is None else with_reasons[position] for position in wordy]
+        for position, result in zip(wordy, self._decide([normalized[p] for p in wordy], scores, features, wanted)):
+            results[position] = result
         return results
 
-    def _decide(self, normalized: str, scores: np.ndarray, index: np.ndarray, values: np.ndarray) -> Classification:
-        hits = self._lexicon.hits(normalized)
+    def _decide(self, normalized: list[str], scores: np.ndarray, features: list[tuple[np.ndarray, np.ndarray]],
+                with_reasons: list[bool]) -> list[Classification]:
+        """Rows of model scores plus lexicon boosts -> softmax per row (one numpy call for all rows)."""
         scores = scores.copy()
-        counted: dict[str, int] = {}
-        for hit in hits:
-            if counted.get(hit.type, 0) < MAX_HITS_PER_TYPE:
-                counted[hit.type] = counted.get(hit.type, 0) + 1
-                scores[self._class_index[hit.type]] += self._phrase_boost
-        probabilities = np.exp(scores - scores.max())
-        probabilities /= probabilities.sum()
-        best = int(np.argmax(probabilities))
-        label = self._model.classes[best]
-        reasons = [f'phrase "{hit.phrase}"' for hit in hits if hit.type == label][:_MAX_PHRASE_REASONS]
-        reasons += self._ngram_reasons(index, values, best, reasons)
-        return Classification(label, round(float(probabilities[best]), 4), tuple(reasons))
+        hits_per_row = [self._lexicon.hits(text) for text in normalized]
+        for row, hits in enumerate(hits_per_row):
+            counted: dict[str, int] = {}
+            for hit in hits:
+                if counted.get(hit.type, 0) < MAX_HITS_PER_TYPE:
+                    counted[hit.type] = counted.get(hit.type, 0) + 1
+                    scores[row, self._class_index[hit.type]] += self._phrase_boost
+        probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        best = probabilities.argmax(axis=1).tolist()
+        confidence = probabilities[np.arange(len(best)), best].tolist()
+        results = []
+        for row, hits in enumerate(hits_per_row):
+            label = self._model.classes[best[row]]
+            reasons: list[str] = []
+            if with_reasons[row]:
+                reasons = [f'phrase "{hit.phrase}"' for hit in hits if hit.type == label][:_MAX_PHRASE_REASONS]
+                index, values = features[row]
+                reasons += self._ngram_reasons(index, values, best[row], reasons)
+            results.append(Classification(label, round(confidence[row], 4), tuple(reasons)))
+        return results
 
     def _ngram_reasons(self, index: np.ndarray, values: np.ndarray, best: int, already: list[str]) -> list[str]:
         """The words or Chinese pieces that pushed hardest toward the chosen type."""

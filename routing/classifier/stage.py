@@ -23,10 +23,12 @@ class ClassifyStage:
     def process(self, items: Sequence[PipelineItem]) -> None:
         classifier = self._classifier or default_classifier()
         texts = [classification_text(item) for item in items]
-        for item, text, result in zip(items, texts, classifier.classify_many(texts)):
+        # A conversation keeps the type its first message set; later messages ("thanks!") don't retype it.
+        # Reasons are shown with the conversation's type, so only the messages that set it need them.
+        sets_type = [item.conversation.type is None or item.is_first for item in items]
+        for item, text, result, sets in zip(items, texts, classifier.classify_many(texts, sets_type), sets_type):
             item.classification = result
-            # A conversation keeps the type its first message set; later messages ("thanks!") don't retype it.
-            if item.conversation.type is None or item.is_first:
+            if sets:
                 item.effects.type = result
             if item.language is None:
                 item.language = detect_language(text)

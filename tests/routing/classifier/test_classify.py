@@ -73,3 +73,16 @@ def test_classify_many_keeps_order_and_matches_classify():
     texts = [text for text, _ in CLEAR_CASES]
     assert classify_many(texts) == [classify(text) for text in texts]
     assert classify_many([]) == []
+
+
+def test_classify_many_skips_only_the_reasons_it_is_told_to():
+    from routing.classifier.classifier import default_classifier
+
+    texts = [text for text, _ in CLEAR_CASES] * 2
+    wanted = [position % 2 == 0 for position in range(len(texts))]
+    results = default_classifier().classify_many(texts, wanted)
+    full = [classify(text) for text in texts]
+    assert [(r.type, r.confidence) for r in results] == [(f.type, f.confidence) for f in full]
+    assert all(r.reasons == f.reasons for r, f, w in zip(results, full, wanted) if w)
+    assert all(r.reasons == () for r, w in zip(results, wanted) if not w)
+    assert any(f.reasons for f, w in zip(full, wanted) if not w)  # there were reasons to skip
