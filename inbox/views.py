@@ -1,7 +1,7 @@
 """JSON shapes of stored rows, shared by the agent API and the events websocket so both say the same thing."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from inbox.domain import format_ticket
@@ -9,7 +9,12 @@ from inbox.pipeline.stages import Finding
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    """UTC, "Z": an event built from a connector's timestamp reads the same as the API's read of the stored row."""
+    if value is None:
+        return None
+    if value.tzinfo is not timezone.utc and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def display_text(text: str, findings: list[dict[str, Any]], reveal: bool) -> str:
@@ -23,7 +28,8 @@ def display_text(text: str, findings: list[dict[str, Any]], reveal: bool) -> str
     return display_mask(text, [Finding(f["kind"], f["start"], f["end"], f["tier"]) for f in findings])
 
 
-def message_view(row: Any, reveal: bool = False) -> dict[str, Any]:
+def message_view(row: Any, reveal: bool = False, created_at: str | None = None) -> dict[str, Any]:
+    """`created_at`: the row's time already formatted, when the caller has it (the pipeline, per batch)."""
     findings = list(row.findings or [])
     return {
         "id": row.id,
@@ -42,7 +48,7 @@ def message_view(row: Any, reveal: bool = False) -> dict[str, Any]:
         "attachments": row.attachments or [],
         "findings": findings,
         "flags": row.flags or [],
-        "created_at": iso(row.created_at),
+        "created_at": created_at or iso(row.created_at),
         "sent_at": iso(row.sent_at),
         "edited_at": iso(row.edited_at),
     }

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbox.domain import Attachment, DeliveryStatus, Direction, format_ticket
+from inbox.domain import (
+    Attachment, ConversationStatus, DeliveryStatus, Direction, Priority, Visibility, format_ticket,
+)
 from inbox.events import Event
 from inbox.pipeline.stages import Finding, PipelineItem
 from inbox.pipeline.threads import ConversationState, normalize_subject
@@ -71,10 +73,10 @@ async def persist_batch(
         assert state.id is not None
         findings = item.findings
         rows.append((
-            state.id, m.connector, m.provider_id, m.thread_key, Direction.INBOUND.value, m.visibility.value,
+            state.id, m.connector, m.provider_id, m.thread_key, _INBOUND, _TEXT[m.visibility],
             identities[(m.sender.kind.value, m.sender.value)][0], item.text,
             # Sanitized HTML is not masked span by span: with a secret in the message, keep the masked text only.
-            None if findings and _has_secret(item) else item.html, item.subject, DeliveryStatus.RECEIVED.value,
+            None if findings and _has_secret(item) else item.html, item.subject, _RECEIVED,
             await _attachments_json(conn, m.attachments) if m.attachments else [],
             findings_json(findings) if findings else [], sorted(m.flags) if m.flags else [], item.raw,
             m.reply_to_provider_id, m.sent_at,
@@ -126,12 +128,13 @@ async def persist_batch(
     if not with_events:
         return PersistedBatch(message_ids, events)
     updated_at = iso(now)
+    iso_of: dict[datetime, str | None] = {}  # a conversation's last message time is its newest message's time
     for s in unique_states:
         kind = "conversation.created" if s.is_new else "conversation.updated"
-        events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, updated_at)}))
+        events.append(Event(kind, s.id, s.team_id, {"type": kind, "conversation": _state_view(s, updated_at, iso_of)}))
     for row, message_id, state in zip(rows, message_ids, new_states):
         # The row as written (plus its id) is what the API would read back: no second query for the events.
-        view = message_view(_WrittenMessage(*row, message_id))
+        view = message_view(_WrittenMessage(*row, message_id), created_at=iso_of.get(row[-1]))
         events.append(Event("message.created", state.id, state.team_id,
                             {"type": "message.created", "conversation_id": state.id, "message": view}))
     team_of = {s.id: s.team_id for s in all_states}
@@ -142,6 +145,7 @@ async def persist_batch(
     return PersistedBatch(message_ids, events)
 
 
+_INBOUND, _RECEIVED = Direction.INBOUND.value, DeliveryStatus.RECEIVED.value
 _MESSAGE_COLUMNS = (
     "conversation_id", "connector", "provider_id", "thread_key", "direction", "visibility", "sender_identity_id",
     "text", "html", "subject", "status", "attachments", "findings", "flags", "raw", "reply_to_provider_id",
@@ -192,12 +196,19 @@ async def _write_conversations(conn: AsyncConnection, states: list[ConversationS
             )))
 
 
-def _state_view(s: ConversationState, updated_at: str | None) -> dict[str, Any]:
+# Enum member -> its text by dict lookup (`.value` is a slow descriptor, and this runs per conversation per batch).
+_TEXT: dict[Any, str] = {m: m.value for enum in (Visibility, ConversationStatus, Priority) for m in enum}
+
+
+def _state_view(s: ConversationState, updated_at: str | None, iso_of: dict[datetime, str | None]) -> dict[str, Any]:
     assert s.id is not None
+    last = iso_of.get(s.last_message_at)
+    if last is None:
+        last = iso_of[s.last_message_at] = iso(s.last_message_at)
     return {
         "id": s.id, "ticket": format_ticket(s.id), "channel": s.channel, "connector": s.connector,
-        "visibility": s.visibility.value, "status": s.status.value, "type": s.type, "tags": sorted(s.tags),
-        "priority": s.priority.value, "team_id": s.team_id, "assignee_id": s.assignee_id,
-        "contact_id": s.contact_id, "message_count": s.message_count, "preview": s.preview,
-        "last_message_at": iso(s.last_message_at), "updated_at": updated_at,
+        "visibility": _TEXT[s.visibility], "status": _TEXT[s.status], "type": s.type,
+        "tags": sorted(s.tags) if s.tags else [], "priority": _TEXT[s.priority], "team_id": s.team_id,
+        "assignee_id": s.assignee_id, "contact_id": s.contact_id, "message_count": s.message_count,
+        "preview": s.preview, "last_message_at": last, "updated_at": updated_at,
     }

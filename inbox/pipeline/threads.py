@@ -130,12 +130,18 @@ _STATE_COLUMNS = [conversations.c[name] for name in (
     "contact_id", "subject", "language", "message_count", "last_message_at", "preview")]
 
 
+# Text -> enum member by dict lookup: calling the enum is slow, and this runs per conversation per batch.
+_VISIBILITY = {m.value: m for m in Visibility}
+_STATUS = {m.value: m for m in ConversationStatus}
+_PRIORITY = {m.value: m for m in Priority}
+
+
 def _state_from_row(row: tuple, tags: set[str]) -> ConversationState:
     (id_, connector, channel, thread_key, visibility, status, type_, priority, team_id, assignee_id, contact_id,
      subject, language, message_count, last_message_at, preview) = row
     return ConversationState(
-        id=id_, connector=connector, channel=channel, thread_key=thread_key, visibility=Visibility(visibility),
-        status=ConversationStatus(status), type=type_, priority=Priority(priority), team_id=team_id,
+        id=id_, connector=connector, channel=channel, thread_key=thread_key, visibility=_VISIBILITY[visibility],
+        status=_STATUS[status], type=type_, priority=_PRIORITY[priority], team_id=team_id,
         assignee_id=assignee_id, contact_id=contact_id, subject=subject, language=language,
         message_count=message_count, last_message_at=last_message_at, tags=tags, preview=preview,
     )
