@@ -31,6 +31,11 @@ DM_CURSOR = "dm_newest_id"
 MENTIONS_CURSOR = "mentions_since_id"
 MAX_PAGES_PER_ROUND = 100  # a stuck next_token must not loop forever
 MAX_BACKOFF = 300.0
+DM_RECHECK_SECONDS = 3600.0  # DM reading refused (the app lacks DM access): mentions go on, DMs are tried hourly
+
+
+class ReadForbidden(AuthError):
+    """X answered 403 to reading an endpoint: the app's access level, not a blip."""
 
 Page = TypeVar("Page")
 
@@ -47,6 +52,7 @@ class XPoller:
         self.dm_pacer = CallPacer(config.dm_events_rate)
         self.mentions_pacer = CallPacer(config.mentions_rate)
         self._checkpoint: dict[str, str] = {}
+        self.dms_paused_until: float | None = None
 
     async def run(self) -> None:
         self._checkpoint = dict(await self._host.load_checkpoint())
@@ -66,12 +72,25 @@ class XPoller:
             await asyncio.sleep(max(0.0, next_round - time.time()))
 
     def _next_allowed(self) -> list[float]:
-        pacers = [(self._config.poll_dms, self.dm_pacer), (self._config.poll_mentions, self.mentions_pacer)]
+        dms = self._config.poll_dms and self.dms_paused_until is None
+        pacers = [(dms, self.dm_pacer), (self._config.poll_mentions, self.mentions_pacer)]
         return [pacer.next_allowed() for enabled, pacer in pacers if enabled]
 
     async def poll_once(self) -> None:
-        if self._config.poll_dms:
-            await self._poll_dms()
+        if self._config.poll_dms and (self.dms_paused_until is None or time.time() >= self.dms_paused_until):
+            try:
+                await self._poll_dms()
+            except ReadForbidden as exc:
+                if not self._config.poll_mentions:
+                    raise
+                # Many X apps may read mentions but not DMs: keep the public side working, say so, look again later.
+                self.dms_paused_until = time.time() + DM_RECHECK_SECONDS
+                self._host.report_problem(
+                    f"{exc}; mentions are still read, DMs are tried again in {DM_RECHECK_SECONDS / 60:.0f} min")
+            else:
+                if self.dms_paused_until is not None:
+                    self.dms_paused_until = None
+                    self._host.report_problem("X DM reading works again")
         if self._config.poll_mentions:
             await self._poll_mentions()
 
@@ -171,7 +190,7 @@ class XPoller:
                     )
                     continue
                 if exc.status == 403:  # reading our own DMs/mentions forbidden: the app's access, not a blip
-                    raise AuthError(f"X refused to let this account read: {exc.problem.describe()}") from None
+                    raise ReadForbidden(f"X refused to let this account read: {exc.problem.describe()}") from None
                 raise exc.to_connector_error("X poll") from None
             pacer.observe(rate)
             return page, rate

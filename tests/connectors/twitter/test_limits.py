@@ -115,3 +115,39 @@ async def test_401_midway_stops_run_with_auth_error(standin: XStandin) -> None:
     with pytest.raises(AuthError):
         await asyncio.wait_for(connector.run(), timeout=5)
     await connector.stop()
+
+
+def _forbidden_dms() -> dict:
+    return {"title": "Forbidden", "type": "about:blank", "status": 403,
+            "detail": "This app is not permitted to access Direct Messages."}
+
+
+async def test_dm_reading_refused_keeps_mentions_running_and_retries_dms(
+    standin: XStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectors.twitter.poller as poller
+
+    monkeypatch.setattr(poller, "DM_RECHECK_SECONDS", 0.5)
+    host = RecordingHost()
+    standin.force("dm_events", 403, body=_forbidden_dms())
+    mention = standin.add_mention("@support my withdrawal is stuck", CUSTOMER_ID)
+    async with running(_connector(standin, host)) as task:
+        [m] = await host.wait_for(1, timeout=5)
+        assert m.provider_id == f"tweet:{mention['id']}"
+        assert any("not permitted to access Direct Messages" in p and "mentions are still read" in p
+                   for p in host.problems)
+        dm = standin.add_dm("and here is my DM", CUSTOMER_ID)
+        await host.wait_for(2, timeout=5)  # after the recheck, DMs are read again
+        assert not task.done()
+    assert f"dm:{dm['id']}" in host.delivered_ids()
+    assert any("works again" in p for p in host.problems)
+
+
+async def test_dm_reading_refused_with_mentions_off_is_auth_error(standin: XStandin) -> None:
+    host = RecordingHost()
+    standin.force("dm_events", 403, body=_forbidden_dms())
+    connector = _connector(standin, host, poll_mentions=False)
+    await connector.start()
+    with pytest.raises(AuthError):
+        await asyncio.wait_for(connector.run(), timeout=5)
+    await connector.stop()
