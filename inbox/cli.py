@@ -161,11 +161,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def cmd_route(args: argparse.Namespace) -> int:
     from routing.rules.dry_run import run
 
-    rules = args.rules or _settings(args).routing.rules or "config/rules.yaml"
+    from routing.guard import GuardPolicy, SensitiveStage
+
+    settings = _settings(args)
+    rules = args.rules or settings.routing.rules or "config/rules.yaml"
     if not args.dry_run:
         print("error: only --dry-run is supported: routing of live messages happens in `inbox serve`", file=sys.stderr)
         return 2
-    return run(rules, sys.stdin, sys.stdout)
+    # The guard runs first, with the config's policy, as in `inbox serve` (rules see masked text and findings).
+    return run(rules, sys.stdin, sys.stdout, SensitiveStage(GuardPolicy.model_validate(settings.guard)))
 
 
 def cmd_import_mbox(args: argparse.Namespace) -> int:

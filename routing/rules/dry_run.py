@@ -2,20 +2,24 @@
 
 Input, one JSON object per line: {"text": ...} plus any of
   channel, visibility, connector, language, subject, is_first (default true), flags [...], contact {attr: value},
-  type (skip the classifier), findings [{"kind", "tier"}], priority, tags [...], status, ticket, at (ISO time).
-Output, one JSON line per input: {"type", "confidence", "language", "fired": [{"group", "rule", "actions"}],
-"effects": {...}, "audit": [...]}, or {"error": ...} for a bad line.
+  type (skip the classifier), findings [{"kind", "tier"}] (skip the detector), priority, tags [...], status, ticket,
+  at (ISO time).
+As in `inbox serve`, the sensitive-data guard runs first (with the config's `guard:` policy), then the classifier
+reads the masked text, then the rules.
+Output, one JSON line per input: {"type", "confidence", "language", "findings": [{"kind", "tier"}], "stored_text",
+"fired": [{"group", "rule", "actions"}], "effects": {...}, "audit": [...]}, or {"error": ...} for a bad line.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import TextIO, TypeVar
 
 from inbox.domain import (Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority,
                           Visibility, utcnow)
-from inbox.pipeline.stages import Classification, ConversationView, Effects, Finding, PipelineItem
+from inbox.pipeline.stages import Classification, ConversationView, Effects, Finding, PipelineItem, Stage
 from routing.jsonlines import BadLine, parse_object
 from routing.rules.errors import RulesError
 from routing.rules.loader import load_rules
@@ -51,8 +55,9 @@ def _time(row: dict) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def build_item(row: dict) -> tuple[PipelineItem, datetime]:
-    """A pipeline item as the rules stage would see it, from one dry-run input line."""
+def build_item(row: dict, guard: Stage | None = None) -> tuple[PipelineItem, datetime]:
+    """A pipeline item as the rules stage would see it, from one dry-run input line: the guard (unless the line
+    gives its findings) masks it first, and the classifier (unless the line gives a type) reads the masked text."""
     from routing.classifier import classify
     from routing.language import detect_language
 
@@ -75,18 +80,27 @@ def build_item(row: dict) -> tuple[PipelineItem, datetime]:
     if not isinstance(is_first, bool):
         raise BadLine('"is_first": expected true or false')
     given_type = row.get("type")
-    classification = (Classification(str(given_type), 1.0, ("given in the input",)) if given_type
-                      else classify(f"{message.subject}\n{text}" if message.subject else text))
+    given_findings = "findings" in row
     conversation = ConversationView(
         id=None, ticket=row.get("ticket"), connector=connector, channel=channel.value, visibility=visibility,
         status=_choice(row, "status", ConversationStatus, ConversationStatus.OPEN),
-        type=None if is_first else classification.type, tags=frozenset(str(tag) for tag in tags),
+        type=None if is_first or not given_type else str(given_type), tags=frozenset(str(tag) for tag in tags),
         priority=_choice(row, "priority", Priority, Priority.NORMAL), team=None, assignee=None, is_new=is_first,
         contact_id=None, contact_attributes={str(k): str(v) for k, v in contact.items()})
     item = PipelineItem(message=message, text=text, raw=None, conversation=conversation, is_first=is_first,
-                        findings=_findings(row), classification=classification,
-                        language=row.get("language") or detect_language(text), subject=message.subject,
-                        effects=Effects(type=classification if is_first else None))
+                        findings=_findings(row) if given_findings else [], language=row.get("language"),
+                        subject=message.subject)
+    if guard is not None and not given_findings:
+        guard.process([item])
+    masked = f"{item.subject}\n{item.text}" if item.subject else item.text
+    classification = (Classification(str(given_type), 1.0, ("given in the input",)) if given_type
+                      else classify(masked))
+    item.classification = classification
+    item.language = item.language or detect_language(masked)
+    if is_first:
+        item.effects.type = classification
+    elif conversation.type is None:
+        item.conversation = replace(conversation, type=classification.type)
     return item, _time(row)
 
 
@@ -99,12 +113,13 @@ def _effects_json(effects: Effects) -> dict[str, object]:
         "snooze_until": effects.snooze_until.isoformat() if effects.snooze_until else None,
         "replies": [{"text": reply.text, "visibility": reply.visibility.value,
                      "private_link_fallback": reply.private_link_fallback} for reply in effects.replies],
-        "webhooks": [call.url for call in effects.webhooks],
+        "webhooks": [call.url for call in effects.webhooks], "hide_public": effects.hide_public,
     }
 
 
-def run(rules_path: str, stdin: TextIO, stdout: TextIO) -> int:
-    """Print what the rules at `rules_path` would do for each input line. 0: ran; 2: the rules file is bad."""
+def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = None) -> int:
+    """Print what the rules at `rules_path` would do for each input line. 0: ran; 2: the rules file is bad.
+    `guard`: the sensitive-data stage to run first (the `inbox route` command passes the config's)."""
     try:
         rules = load_rules(rules_path)
     except RulesError as error:
@@ -112,7 +127,7 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO) -> int:
         return 2
     for number, line in enumerate(stdin, start=1):
         try:
-            item, now = build_item(parse_object(line))
+            item, now = build_item(parse_object(line), guard)
         except BadLine as error:
             stdout.write(json.dumps({"error": f"line {number}: {error}"}, ensure_ascii=False) + "\n")
             continue
@@ -121,6 +136,7 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO) -> int:
         assert classification is not None  # build_item always classifies
         out = {
             "type": classification.type, "confidence": classification.confidence, "language": item.language,
+            "findings": [{"kind": f.kind, "tier": f.tier} for f in item.findings], "stored_text": item.text,
             "fired": [{"group": f.group, "rule": f.rule, "actions": list(f.actions), "stop": f.stopped} for f in fired],
             "effects": _effects_json(item.effects),
             "audit": [{"actor": e.actor, "action": e.action, "detail": e.detail} for e in item.effects.audit],
@@ -133,7 +149,9 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO) -> int:
 def main() -> int:
     import sys
 
-    return run(sys.argv[1] if len(sys.argv) > 1 else "config/rules.yaml", sys.stdin, sys.stdout)
+    from routing.guard import SensitiveStage
+
+    return run(sys.argv[1] if len(sys.argv) > 1 else "config/rules.yaml", sys.stdin, sys.stdout, SensitiveStage())
 
 
 if __name__ == "__main__":

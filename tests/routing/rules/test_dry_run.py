@@ -45,3 +45,32 @@ def test_bad_rules_file_is_reported(tmp_path):
     bad.write_text("rules: [{name: r, then: [{explode: true}]}]", encoding="utf-8")
     code, [result] = run_lines([json.dumps({"text": "hi"})], str(bad))
     assert code == 2 and "rule 'r'" in result["error"] and "unknown action" in result["error"]
+
+
+SEED = ("abandon ability able about above absent absorb abstract absurd abuse access accident")
+
+
+def test_guard_runs_first_like_the_live_pipeline():
+    from routing.guard import SensitiveStage
+
+    line = json.dumps({"text": f"my seed is {SEED}, my withdrawal is stuck", "channel": "telegram",
+                       "visibility": "public", "at": "2026-11-24T10:00:00+08:00"})
+    out = io.StringIO()
+    assert dry_run.run(RULES, io.StringIO(line + "\n"), out, SensitiveStage()) == 0
+    result = json.loads(out.getvalue())
+    assert result["findings"] == [{"kind": "seed_phrase", "tier": "secret"}]
+    assert "abandon" not in result["stored_text"] and "abandon" not in out.getvalue()
+    assert "secret-data-posted" in [f["rule"] for f in result["fired"]]
+    assert result["effects"]["hide_public"] is True and result["effects"]["priority"] == "urgent"
+    assert result["type"] == "withdrawal"  # classified from the masked text
+
+
+def test_findings_given_in_the_input_skip_the_detector():
+    from routing.guard import SensitiveStage
+
+    line = json.dumps({"text": "nothing secret here", "findings": [{"kind": "password", "tier": "secret"}]})
+    out = io.StringIO()
+    dry_run.run(RULES, io.StringIO(line + "\n"), out, SensitiveStage())
+    result = json.loads(out.getvalue())
+    assert result["findings"] == [{"kind": "password", "tier": "secret"}]
+    assert "secret-data-posted" in [f["rule"] for f in result["fired"]]
