@@ -85,7 +85,14 @@ def _card_issuer_ok(digits: str) -> bool:
         return 16 <= length <= 19
     if two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
         return 14 <= length <= 16
+    if four in _MAESTRO:  # UK and European debit cards
+        return 13 <= length <= 19
+    if 2200 <= four <= 2204:  # Mir
+        return 16 <= length <= 19
     return False
+
+
+_MAESTRO = frozenset({5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763})
 
 
 def _groups_ok(candidate: str) -> bool:
