@@ -53,10 +53,16 @@ def translate_update(raw: object, connector: str) -> UpdateOutcome:
 def _translate(raw: dict, connector: str) -> InboundMessage | str:
     """The message, or a short reason why this update opens nothing."""
     # Only the parts we use are parsed, so an odd my_chat_member or a future update kind can't fail the update.
-    if "message" in raw:
-        msg, edited = Message.de_json(raw["message"], None), False
-    elif "edited_message" in raw:
-        msg, edited = Message.de_json(raw["edited_message"], None), True
+    if "message" in raw or "edited_message" in raw:
+        edited = "message" not in raw
+        body = raw["edited_message" if edited else "message"]
+        poll = None
+        if isinstance(body, dict) and "poll" in body:
+            # Read by hand: the library requires every field of the newest Bot API in a poll, and a poll is not
+            # worth losing the message over.
+            body = dict(body)
+            poll = _poll_text(body.pop("poll"))
+        msg = Message.de_json(body, None)
     else:
         kinds = sorted(k for k in raw if k != "update_id")
         return f"update kind not handled: {', '.join(kinds) or 'empty'}"
@@ -71,10 +77,10 @@ def _translate(raw: dict, connector: str) -> InboundMessage | str:
         # Bots, anonymous admins and channels posting into groups (all carry a bot `from`) are not customers.
         return "sender is not a person"
 
-    text = msg.text or msg.caption or ""
+    text = msg.text or msg.caption or _shared_text(msg) or poll or ""
     attachments = _attachments(msg)
     if not text and not attachments:
-        return "service or empty message"  # joins, leaves, pins, title changes, polls, locations ...
+        return "service or empty message"  # joins, leaves, pins, title changes, dice ...
 
     is_private = chat.type == chat.PRIVATE
     own_id = ids.message_id(chat.id, msg.message_id)
@@ -108,6 +114,30 @@ def _translate(raw: dict, connector: str) -> InboundMessage | str:
         edit_of=edit_of,
         raw=json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
     )
+
+
+def _shared_text(msg: Message) -> str:
+    """What a customer shared without typing, in words the agent (and the guard: a shared phone number is personal
+    data) can read. A shared contact is how a bot commonly asks a customer to confirm their phone number.
+    Polls are read from the raw update (see _translate)."""
+    if msg.contact:
+        c = msg.contact
+        name = " ".join(part for part in (c.first_name, c.last_name) if part)
+        return f"[shared contact: {name}, {c.phone_number}]"
+    if msg.venue:
+        v = msg.venue
+        return (f"[shared place: {v.title}, {v.address} ({v.location.latitude:.5f}, {v.location.longitude:.5f})]")
+    if msg.location:
+        loc = msg.location
+        return f"[shared location: {loc.latitude:.5f}, {loc.longitude:.5f}]"
+    return ""
+
+
+def _poll_text(poll: object) -> str:
+    if not isinstance(poll, dict):
+        return "[poll]"
+    options = [str(o.get("text", "")) for o in poll.get("options", []) if isinstance(o, dict)]
+    return f"[poll: {poll.get('question', '')} — {' / '.join(options)}]"
 
 
 def _start_token(text: str) -> str | None:

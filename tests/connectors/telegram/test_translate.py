@@ -139,3 +139,30 @@ def test_malformed_updates_are_reported_not_raised() -> None:
     assert junk.malformed and junk.update_id == 8
     no_id = translate_update(["not", "an", "update"], "b")
     assert no_id.malformed and no_id.update_id is None
+
+
+def test_shared_contact_location_venue_and_poll_become_readable_text() -> None:
+    builder = api()
+    chat = TgChat.private(BOB)
+    contact = builder.message(chat, BOB, content={"contact": {
+        "phone_number": "+8613812345678", "first_name": "Bob", "last_name": "Li", "user_id": BOB.id}})
+    location = builder.message(chat, BOB, content={"location": {"latitude": 31.230416, "longitude": 121.473701}})
+    venue = builder.message(chat, BOB, content={
+        "location": {"latitude": 22.5431, "longitude": 114.0579},
+        "venue": {"location": {"latitude": 22.5431, "longitude": 114.0579}, "title": "Branch office",
+                  "address": "1 Shennan Rd, Shenzhen"}})
+    poll = builder.message(GROUP, ALICE, content={"poll": {
+        "id": "p1", "question": "Is the app down?", "options": [{"persistent_id": "o1", "text": "yes", "voter_count": 3},
+                                                               {"persistent_id": "o2", "text": "no", "voter_count": 1}],
+        "total_voter_count": 4, "is_closed": False, "is_anonymous": True, "type": "regular",
+        "allows_multiple_answers": False}})
+    texts = [translate_update(builder.inject({"message": m}), "b").message for m in (contact, location, venue, poll)]
+    assert all(t is not None for t in texts)
+    assert [t.text for t in texts] == [  # type: ignore[union-attr]
+        "[shared contact: Bob Li, +8613812345678]",
+        "[shared location: 31.23042, 121.47370]",
+        "[shared place: Branch office, 1 Shennan Rd, Shenzhen (22.54310, 114.05790)]",
+        "[poll: Is the app down? — yes / no]",
+    ]
+    dice = builder.message(chat, BOB, content={"dice": {"emoji": "🎲", "value": 4}})
+    assert translate_update(builder.inject({"message": dice}), "b").message is None
