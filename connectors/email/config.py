@@ -25,6 +25,9 @@ class ImapSettings(_Strict):
     password: SecretStr
     security: Security = "tls"
     folder: str = "INBOX"
+    # Where a copy of each reply is filed (with \Seen), so the mailbox's own clients show the whole exchange.
+    # Leave unset for servers that file SMTP-sent mail by themselves (Gmail does; most others don't).
+    sent_folder: str | None = None
     ca_file: str | None = None  # PEM bundle to trust instead of the system CAs (private CA, self-signed server)
     idle: bool = True  # use IDLE when the server offers it; False forces polling
     # seconds between leaving and re-entering IDLE: servers can miss a mail that lands as IDLE starts

@@ -18,9 +18,9 @@ from typing import ClassVar, TypeVar
 from connectors.base import AuthError, Connector, ConnectorConfig, ConnectorHost, TransientError
 from connectors.email.config import EmailConfig
 from connectors.email.cursor import ImapCursor
-from connectors.email.imap_session import FetchedMail, ImapSession
+from connectors.email.imap_session import FetchedMail, ImapSession, file_copy
 from connectors.email.parse import MailRejected, parse_mail
-from connectors.email.smtp_out import send_reply
+from connectors.email.smtp_out import build_reply, send_built
 from inbox.domain import InboundMessage, OutboundMessage, SendResult, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class EmailConnector(Connector):
         self._cursor: ImapCursor | None = None
         self._cursor_loaded = False
         self.rejected = 0  # mails skipped with a logged reason (health detail, tests)
+        self._copies: set[asyncio.Task[None]] = set()  # sent mail being filed in the Sent folder
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
@@ -78,6 +79,7 @@ class EmailConnector(Connector):
 
     async def stop(self) -> None:
         self._stop.set()
+        await self.flush_copies()
         executor, self._executor = self._executor, None
         if executor is None:
             return
@@ -86,7 +88,27 @@ class EmailConnector(Connector):
         executor.shutdown(wait=False)
 
     async def send(self, message: OutboundMessage) -> SendResult:
-        return await send_reply(message, self.settings.smtp)
+        mail, message_id = build_reply(message, self.settings.smtp)
+        result = await send_built(mail, message_id, self.settings.smtp)
+        folder = self.settings.imap.sent_folder
+        if folder:
+            # The reply is out: filing its copy must neither delay nor fail the send.
+            task = asyncio.create_task(self._file_copy(folder, mail.as_bytes(), result))
+            self._copies.add(task)
+            task.add_done_callback(self._copies.discard)
+        return result
+
+    async def _file_copy(self, folder: str, raw: bytes, result: SendResult) -> None:
+        try:
+            await asyncio.to_thread(file_copy, self.settings.imap, folder, raw, result.sent_at)
+        except Exception as error:  # noqa: BLE001 - every failure is reported the same way
+            self.host.report_problem(f"reply {result.provider_id} was sent, but its copy could not be filed in "
+                                     f"{folder!r}: {error}")
+
+    async def flush_copies(self) -> None:
+        """Wait for copies still being filed (stop does this; tests too)."""
+        if self._copies:
+            await asyncio.wait(set(self._copies), timeout=self.settings.imap.timeout * 2)
 
     @property
     def uses_idle(self) -> bool:

@@ -66,6 +66,37 @@ def _sorted_errors(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _open(s: ImapSettings) -> IMAPClient:
+    context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
+    client = IMAPClient(s.host, port=s.effective_port, ssl=s.security == "tls", ssl_context=context, timeout=s.timeout)
+    try:
+        if s.security == "starttls":
+            client.starttls(context)
+        client.normalise_times = False  # keep INTERNALDATE's zone
+        client.login(s.username, s.password.get_secret_value())
+    except BaseException:
+        _quiet_shutdown(client)
+        raise
+    return client
+
+
+@_sorted_errors
+def file_copy(settings: ImapSettings, folder: str, raw: bytes, when: datetime) -> None:
+    """APPEND a sent mail to `folder` as read, on a connection of its own (the receiving one may be in IDLE).
+    A missing folder is created once, as the server's TRYCREATE answer invites."""
+    client = _open(settings)
+    try:
+        try:
+            client.append(folder, raw, flags=[b"\\Seen"], msg_time=when)
+        except IMAPClientError as error:
+            if "trycreate" not in str(error).lower():
+                raise
+            client.create_folder(folder)
+            client.append(folder, raw, flags=[b"\\Seen"], msg_time=when)
+    finally:
+        _quiet_shutdown(client)
+
+
 def _reason(error: BaseException) -> str:
     text = str(error)
     return text[:300] if text else type(error).__name__
@@ -87,20 +118,7 @@ class ImapSession:
     @_sorted_errors
     def connect(self) -> None:
         self.close()
-        s = self._settings
-        context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
-        client = IMAPClient(
-            s.host, port=s.effective_port, ssl=s.security == "tls", ssl_context=context, timeout=s.timeout
-        )
-        try:
-            if s.security == "starttls":
-                client.starttls(context)
-            client.normalise_times = False  # keep INTERNALDATE's zone
-            client.login(s.username, s.password.get_secret_value())
-        except BaseException:
-            _quiet_shutdown(client)
-            raise
-        self._client = client
+        self._client = _open(self._settings)
 
     def _require(self) -> IMAPClient:
         if self._client is None:

@@ -50,6 +50,10 @@ def build_reply(message: OutboundMessage, settings: SmtpSettings) -> tuple[Email
 
 async def send_reply(message: OutboundMessage, settings: SmtpSettings) -> SendResult:
     mail, message_id = build_reply(message, settings)
+    return await send_built(mail, message_id, settings)
+
+
+async def send_built(mail: EmailMessage, message_id: str, settings: SmtpSettings) -> SendResult:
     password = settings.password.get_secret_value() if settings.password else None
     try:
         await aiosmtplib.send(

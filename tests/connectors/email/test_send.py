@@ -133,3 +133,40 @@ async def test_round_trip_reply_lands_in_mailbox_but_is_not_ingested(
     assert host.delivered == ["q1@customer.example", "q2@customer.example"]
     assert messages[1].thread_key == question.provider_id
     assert sent.provider_id in messages[1].thread_hints
+
+
+async def test_reply_copy_is_filed_in_the_sent_folder(dovecot: Dovecot, smtp_server: SmtpPeer) -> None:
+    host = RecordingHost()
+    conn = connector(dovecot, host, smtp_server, imap={"sent_folder": "Sent"})
+    async with running(conn):
+        first = await conn.send(_reply())
+        second = await conn.send(_reply(idempotency_key="out-2", text="第二次回复 second reply"))
+        await conn.flush_copies()
+
+    def sent_folder() -> list[tuple[bytes, tuple]]:
+        client = dovecot.client()
+        try:
+            client.select_folder("Sent", readonly=True)
+            fetched = client.fetch(client.search(["ALL"]), ["FLAGS", "BODY.PEEK[]"])
+            return [(data[b"BODY[]"], data[b"FLAGS"]) for _, data in sorted(fetched.items())]
+        finally:
+            client.logout()
+
+    filed = await asyncio.to_thread(sent_folder)
+    ids = [email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"] for raw, _ in filed]
+    assert ids == [f"<{first.provider_id}>", f"<{second.provider_id}>"]  # the folder was created on first use
+    assert all(b"\\Seen" in flags for _, flags in filed)
+    assert filed[0][0].replace(b"\r\n", b"\n") == smtp_server.handler.received[0].replace(b"\r\n", b"\n")
+    assert host.problems == []
+
+
+async def test_sent_copy_failing_does_not_fail_the_send(dovecot: Dovecot, smtp_server: SmtpPeer) -> None:
+    host = RecordingHost()
+    conn = connector(dovecot, host, smtp_server, imap={"sent_folder": "Sent"})
+    async with running(conn):
+        await asyncio.to_thread(dovecot.stop)
+        result = await conn.send(_reply())
+        await conn.flush_copies()
+    assert len(smtp_server.handler.received) == 1
+    assert any(result.provider_id in p and "could not be filed" in p for p in host.problems)
+    assert dovecot.password not in " ".join(host.problems)
