@@ -115,13 +115,23 @@ def _english_streaks(lower: str) -> tuple[int, int]:
     return best_listed, best_tolerant
 
 
+def _glued(character: str) -> bool:
+    """A letter or digit that would continue a Latin word. Chinese (and Japanese, Korean) text around a word is not
+    part of it: "我的助记词是grid eight ..." writes the phrase straight after the Chinese, with no space."""
+    return character.isalnum() and character < _CJK_START
+
+
+_CJK_START = "\u2e80"
+
+
 def _embedded(text: str, start: int, end: int) -> bool:
     """Part of an address, domain or identifier ("example.com", "user_name"), not a word on its own."""
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
-    if before in "@_/\\" or after in "@_/\\" or before.isalnum() or after.isalnum():
+    if before in "@_/\\" or after in "@_/\\" or _glued(before) or _glued(after):
         return True  # glued to digits or other letters: part of an address or identifier
-    return (after == "." and text[end + 1 : end + 2].isalpha()) or (before == "." and text[start - 2 : start - 1].isalpha())
+    return ((after == "." and _glued(text[end + 1 : end + 2] or " ") and text[end + 1].isalpha())
+            or (before == "." and _glued(text[start - 2 : start - 1] or " ") and text[start - 2].isalpha()))
 
 
 def _gap_kind(text: str, start: int, end: int) -> tuple[bool, bool]:

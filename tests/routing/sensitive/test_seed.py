@@ -133,3 +133,16 @@ def test_prose_is_not_a_phrase(text: str) -> None:
 def test_words_inside_addresses_are_not_phrase_words() -> None:
     text = "send to alice.example.com abandon ability able about above absent absorb abstract absurd abuse access"
     assert seed_spans(text) == []  # eleven list words only; "example" and "com" are part of a domain
+
+
+@pytest.mark.parametrize("template", ["我的助记词是{}，请帮忙", "{}是我的助记词", "助记词{}", "私钥：{}。谢谢"],
+                         ids=["before", "after", "glued", "punctuated"])
+def test_english_phrase_written_straight_into_chinese_text(template: str) -> None:
+    value = " ".join(phrase(ENGLISH))
+    assert seed_spans(template.format(value)) == [value]
+
+
+def test_a_latin_letter_glued_to_a_word_still_makes_it_part_of_another_word() -> None:
+    words = phrase(ENGLISH)
+    text = "x" + " ".join(words) + "y"  # first and last word glued: ten list words on their own
+    assert seed_spans(text) == []
