@@ -47,6 +47,15 @@ def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
     return stages, rules, policy
 
 
+def build_analysis_worker(settings: Settings, policy: Any):  # noqa: ANN201 - routing.prepare.AnalysisWorker
+    """Detection and classification of big deliveries in a worker process (see routing.prepare); None when off."""
+    if settings.inbox.analysis_worker_min_batch == 0:
+        return None
+    from routing.prepare import AnalysisWorker
+
+    return AnalysisWorker(tuple(policy.phone_regions), settings.inbox.analysis_worker_min_batch)
+
+
 def warm_up() -> None:
     """Train/compile what the stages need before the first message, off the event loop."""
     from routing.classifier import warm_up as warm_classifier
@@ -160,8 +169,9 @@ def build_app(settings: Settings) -> web.Application:
         tune_gc()
         supervisor: Supervisor
         dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url)
+        analysis = build_analysis_worker(settings, policy)
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
-                            send_webhook=_webhook_sender)
+                            send_webhook=_webhook_sender, preparer=analysis)
         supervisor = Supervisor(pipeline, engine, settings.public_url)
         app[CTX] = AppContext(settings, engine, events, pipeline, supervisor, dispatcher, rules, policy,
                               {c.name for c in settings.connectors})
@@ -185,6 +195,8 @@ def build_app(settings: Settings) -> web.Application:
         yield
         await supervisor.stop_all()
         await pipeline.stop()
+        if analysis is not None:
+            analysis.close()
         await dispatcher.stop()
         await engine.dispose()
 

@@ -53,6 +53,9 @@ class InboxSettings(_Strict):
     reopen_window_hours: float = Field(72, ge=0)  # a customer writing again within this reopens a resolved ticket
     subject_match_days: float = Field(14, ge=0)  # email subject fallback window
     batch_size: int = Field(1000, ge=1, le=10000)
+    # Sensitive-data detection and classification of deliveries of at least this many messages run ahead in a
+    # worker process (started on first use), beside the writer; 0 keeps all of it in the writer's process.
+    analysis_worker_min_batch: int = Field(32, ge=0)
     token_ttl_hours: float = Field(24 * 14, gt=0)
 
 

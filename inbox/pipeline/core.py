@@ -20,7 +20,7 @@ from inbox.domain import InboundMessage, utcnow
 from inbox.events import Event, EventBus
 from inbox.pipeline.effects import AppliedEffects, apply_effects, write_effects
 from inbox.pipeline.persist import PersistedBatch, persist_batch
-from inbox.pipeline.stages import ConversationView, PipelineItem, Stage, WebhookCall
+from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Preparer, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
 from inbox.store.ops import chunks, select_by_pairs, upsert
 from inbox.store.schema import connector_state, message_edits, messages, outbox
@@ -34,6 +34,7 @@ WebhookSender = Callable[[WebhookCall, int], Awaitable[None]]
 class _Request:
     messages: list[InboundMessage]
     checkpoint: tuple[str, dict[str, str]] | None
+    prepared: Awaitable[list[Prepared]] | None = None  # analysis under way in the preparer, if any
     future: asyncio.Future[list[int | None]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -46,6 +47,7 @@ class Pipeline:
         settings: InboxSettings | None = None,
         on_outbox: Callable[[], None] | None = None,
         send_webhook: WebhookSender | None = None,
+        preparer: Preparer | None = None,
     ) -> None:
         self.engine = engine
         self.events = events
@@ -53,6 +55,7 @@ class Pipeline:
         self.settings = settings or InboxSettings()
         self.on_outbox = on_outbox
         self.send_webhook = send_webhook
+        self.preparer = preparer
         self.threader = Threader(
             timedelta(hours=self.settings.reopen_window_hours), timedelta(days=self.settings.subject_match_days)
         )
@@ -81,7 +84,9 @@ class Pipeline:
         self, batch: Sequence[InboundMessage], checkpoint: tuple[str, dict[str, str]] | None = None
     ) -> list[int | None]:
         """Store a batch (and a connector checkpoint) atomically; returns the message id per input."""
-        request = _Request(list(batch), checkpoint)
+        msgs = [_clean(m) for m in batch]
+        # Analysis starts now, so it runs while the writer is still storing the deliveries queued before this one.
+        request = _Request(msgs, checkpoint, self.preparer.submit(msgs) if self.preparer and self.stages else None)
         if self._worker is None:
             await self._write([request])
         else:
@@ -127,9 +132,9 @@ class Pipeline:
         await self._after_commit(after)
 
     async def _transaction(self, requests: list[_Request]) -> tuple[list[int | None], PersistedBatch]:
-        msgs = [_clean(m) for r in requests for m in r.messages]
+        msgs = [m for r in requests for m in r.messages]
         async with self.engine.begin() as conn:
-            ids, after = await self._write_messages(conn, msgs)
+            ids, after = await self._write_messages(conn, msgs, requests)
             for r in requests:
                 if r.checkpoint is not None:
                     name, values = r.checkpoint
@@ -140,7 +145,16 @@ class Pipeline:
                     )
         return ids, after
 
-    async def _write_messages(self, conn: AsyncConnection, msgs: list[InboundMessage]) -> tuple[list[int | None], PersistedBatch]:
+    async def _prepared(self, requests: list[_Request]) -> list[Prepared | None]:
+        out: list[Prepared | None] = []
+        for r in requests:
+            found = await self.preparer.result(r.prepared) if self.preparer and r.prepared is not None else None
+            out.extend(found if found is not None and len(found) == len(r.messages) else [None] * len(r.messages))
+        return out
+
+    async def _write_messages(
+        self, conn: AsyncConnection, msgs: list[InboundMessage], requests: list[_Request]
+    ) -> tuple[list[int | None], PersistedBatch]:
         now = utcnow()
         ids: list[int | None] = [None] * len(msgs)
         existing = await _existing_ids(conn, [(m.connector, m.provider_id) for m in msgs])
@@ -168,13 +182,14 @@ class Pipeline:
             conn, new_msgs, [identities[(m.sender.kind.value, m.sender.value)][1] for m in new_msgs], now
         )
         edit_states, edit_rows = await _edit_context(conn, [msgs[i] for i in edits], originals)
+        prepared = await self._prepared(requests)
         # One view per conversation: every message of a batch sees the conversation as it stood before the batch.
         views: dict[int, ConversationView] = {}
         items = []
-        for m, s in zip(new_msgs, states):
+        for i, s in zip(fresh, states):
             first = s.opened_by_this_batch and id(s) not in views
-            items.append(self._item(m, s, first, views))
-        items += [self._item(msgs[i], s, False, views) for i, s in zip(edits, edit_states)]
+            items.append(self._item(msgs[i], s, first, views, prepared[i]))
+        items += [self._item(msgs[i], s, False, views, prepared[i]) for i, s in zip(edits, edit_states)]
         self._run_stages(items)
 
         all_states = states + edit_states
@@ -201,7 +216,10 @@ class Pipeline:
             ids[i] = ids[j]
         return ids, batch
 
-    def _item(self, m: InboundMessage, s: ConversationState, first: bool, views: dict[int, ConversationView]) -> PipelineItem:
+    def _item(
+        self, m: InboundMessage, s: ConversationState, first: bool, views: dict[int, ConversationView],
+        prepared: Prepared | None,
+    ) -> PipelineItem:
         view = views.get(id(s))
         if view is None:
             view = views[id(s)] = ConversationView(
@@ -210,7 +228,7 @@ class Pipeline:
                 is_new=s.is_new, contact_id=s.contact_id, contact_language=s.language,
             )
         return PipelineItem(message=m, text=m.text, raw=m.raw, conversation=view, is_first=first, language=m.language,
-                            subject=m.subject, html=m.html)
+                            subject=m.subject, html=m.html, prepared=prepared)
 
     def _run_stages(self, items: list[PipelineItem]) -> None:
         for stage in self.stages:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Awaitable, Protocol, Sequence
 
 from inbox.domain import ConversationStatus, InboundMessage, Priority, Visibility
 
@@ -94,6 +94,18 @@ class ConversationView:
     contact_attributes: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What stages would work out from a message's own text, done ahead (in another process, while the writer is
+    busy with the batch before). A stage uses a part only if the text it would read is the text analysed."""
+
+    text: str  # the message text as received: the guard's findings are offsets into it
+    findings: tuple[Finding, ...]  # every kind the detector knows: the guard's policy filters
+    classify_text: str  # subject + text, as the classify stage reads it when the guard changed nothing
+    classification: Classification
+    language: str
+
+
 @dataclass(slots=True)
 class PipelineItem:
     message: InboundMessage
@@ -107,6 +119,15 @@ class PipelineItem:
     effects: Effects = field(default_factory=Effects)
     subject: str | None = None  # stored as given here: the guard masks secrets in it
     html: str | None = None  # stored as given here: the guard drops it when the message had a secret
+    prepared: Prepared | None = None  # analysis done ahead, if any (see Prepared)
+
+
+class Preparer(Protocol):
+    """Analysis done ahead of the writer (see Prepared); None from either method: the stages do it themselves."""
+
+    def submit(self, messages: Sequence[InboundMessage]) -> Awaitable[list[Prepared]] | None: ...
+
+    async def result(self, pending: Awaitable[list[Prepared]] | None) -> list[Prepared] | None: ...
 
 
 class Stage(Protocol):

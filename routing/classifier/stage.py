@@ -21,14 +21,24 @@ class ClassifyStage:
         self._classifier = classifier
 
     def process(self, items: Sequence[PipelineItem]) -> None:
-        classifier = self._classifier or default_classifier()
         texts = [classification_text(item) for item in items]
         # A conversation keeps the type its first message set; later messages ("thanks!") don't retype it.
         # Reasons are shown with the conversation's type, so only the messages that set it need them.
         sets_type = [item.conversation.type is None or item.is_first for item in items]
-        for item, text, result, sets in zip(items, texts, classifier.classify_many(texts, sets_type), sets_type):
+        # Analysis done ahead counts only for the text it was done on (the guard may have masked since).
+        # (It comes from the shipped classifier: a stage given another classifier does its own.)
+        ahead = [p if (p := item.prepared) is not None and p.classify_text == text and self._classifier is None
+                 else None for item, text in zip(items, texts)]
+        results = [p.classification if p is not None else None for p in ahead]
+        missing = [position for position, result in enumerate(results) if result is None]
+        if missing:
+            classifier = self._classifier or default_classifier()
+            done = classifier.classify_many([texts[p] for p in missing], [sets_type[p] for p in missing])
+            for position, result in zip(missing, done):
+                results[position] = result
+        for item, text, result, sets, prepared in zip(items, texts, results, sets_type, ahead):
             item.classification = result
             if sets:
                 item.effects.type = result
             if item.language is None:
-                item.language = detect_language(text)
+                item.language = prepared.language if prepared is not None else detect_language(text)

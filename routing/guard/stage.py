@@ -47,7 +47,10 @@ class SensitiveStage:
 
     def _process_one(self, item: PipelineItem) -> None:
         policy = self.policy
-        findings = [finding for finding in self._detector.detect(item.text) if policy.enabled_kind(finding.kind)]
+        prepared = item.prepared
+        detected = prepared.findings if prepared is not None and prepared.text == item.text else \
+            self._detector.detect(item.text)
+        findings = [finding for finding in detected if policy.enabled_kind(finding.kind)]
         masked_kinds = {kind for kind in {f.kind for f in findings} if policy.rule_for(kind).mask_at_rest}
         secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
         masked_text, masked_findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)
