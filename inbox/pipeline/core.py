@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import namedtuple
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -22,6 +23,7 @@ from inbox.pipeline.effects import AppliedEffects, apply_effects, write_effects
 from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Preparer, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
+from inbox.store.bulk import select_in
 from inbox.store.ops import chunks, select_by_pairs, upsert
 from inbox.store.schema import connector_state, message_edits, messages, outbox
 
@@ -254,7 +256,7 @@ class Pipeline:
                 from inbox.views import message_view
 
                 for part in chunks(applied.reply_message_ids):
-                    rows = await conn.execute(select(messages).where(messages.c.id.in_(part)))
+                    rows = [_MessageRow(*r) for r in await select_in(conn, _MESSAGE_ROW, messages.c.id, part)]
                     self.events.publish_many(
                         [Event("message.created", r.conversation_id, None,
                                {"type": "message.created", "conversation_id": r.conversation_id,
@@ -265,6 +267,10 @@ class Pipeline:
         if self.send_webhook is not None:
             for call, conversation_id in applied.webhooks:
                 asyncio.create_task(self.send_webhook(call, conversation_id))
+
+
+_MESSAGE_ROW = tuple(messages.c)  # every column, as `select(messages)` gives, for message_view
+_MessageRow = namedtuple("_MessageRow", [c.name for c in _MESSAGE_ROW])
 
 
 def _clean(m: InboundMessage) -> InboundMessage:

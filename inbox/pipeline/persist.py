@@ -153,6 +153,10 @@ _MESSAGE_COLUMNS = (
 )
 _UPSERT_LINK = ("INSERT INTO thread_links (connector, thread_key, conversation_id) VALUES (?, ?, ?) "
                 "ON CONFLICT (connector, thread_key) DO UPDATE SET conversation_id = excluded.conversation_id")
+_FULL_COLUMNS = ("status", "priority", "type", "team_id", "assignee_id", "language", "message_count",
+                 "last_message_at", "preview", "updated_at", "subject", "id")
+_UPDATE_FULL = ("UPDATE conversations SET " + ", ".join(f"{c} = ?" for c in _FULL_COLUMNS[:-1]) + " WHERE id = ?")
+_INSERT_TAG = "INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _UPDATE_STATS = ("UPDATE conversations SET message_count = ?, last_message_at = ?, preview = ?, updated_at = ? "
                  "WHERE id = ?")
 # A new inbound row as written, shaped like a `messages` row for `message_view` (the columns it never sets: None).
@@ -168,17 +172,9 @@ async def _write_conversations(conn: AsyncConnection, states: list[ConversationS
     states = [s for s in states if s.changed]
     if not states:
         return
-    stmt = conversations.update().where(conversations.c.id == bindparam("b_id")).values(
-        status=bindparam("b_status"), priority=bindparam("b_priority"), type=bindparam("b_type"),
-        team_id=bindparam("b_team"), assignee_id=bindparam("b_assignee"), language=bindparam("b_language"),
-        message_count=bindparam("b_count"), last_message_at=bindparam("b_last"), preview=bindparam("b_preview"),
-        updated_at=bindparam("b_now"), subject=bindparam("b_subject"),
-    )
-    await conn.execute(stmt, [
-        {"b_id": s.id, "b_status": s.status.value, "b_priority": s.priority.value, "b_type": s.type,
-         "b_team": s.team_id, "b_assignee": s.assignee_id, "b_language": s.language, "b_count": s.message_count,
-         "b_last": s.last_message_at, "b_preview": s.preview, "b_now": now,
-         "b_subject": s.subject}
+    await executemany(conn, _UPDATE_FULL, conversations, _FULL_COLUMNS, [
+        (_TEXT[s.status], _TEXT[s.priority], s.type, s.team_id, s.assignee_id, s.language, s.message_count,
+         s.last_message_at, s.preview, now, s.subject, s.id)
         for s in states
     ])
     typed = [s for s in states if s.type_set]
@@ -187,8 +183,8 @@ async def _write_conversations(conn: AsyncConnection, states: list[ConversationS
             conversations.update().where(conversations.c.id == bindparam("b_id")).values(
                 type_confidence=bindparam("b_confidence"), type_reasons=bindparam("b_reasons")),
             [{"b_id": s.id, "b_confidence": s.type_confidence, "b_reasons": list(s.type_reasons)} for s in typed])
-    tag_rows = [{"conversation_id": s.id, "tag": t} for s in states for t in s.tags]
-    await insert_ignore(conn, conversation_tags, tag_rows)
+    await executemany(conn, _INSERT_TAG, conversation_tags, ("conversation_id", "tag"),
+                      [(s.id, t) for s in states for t in s.tags])
     for s in states:
         if s.removed_tags:
             await conn.execute(conversation_tags.delete().where(and_(

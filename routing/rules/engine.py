@@ -7,6 +7,7 @@ no later rule or group is tried.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from inbox.pipeline.stages import PipelineItem
@@ -27,6 +28,11 @@ class Rule:
 
     def matches(self, context: RuleContext) -> bool:
         return self.enabled and self.when.check(context)
+
+    @cached_property
+    def action_descriptions(self) -> tuple[str, ...]:
+        """What each action does, in words: worked out once per rule, not every time it fires."""
+        return tuple(action.describe() for action in self.actions)
 
     def act(self, context: RuleContext) -> None:
         for action in self.actions:
@@ -76,7 +82,7 @@ class RuleSet:
                 if not rule.matches(context):
                     continue
                 rule.act(context)
-                fired.append(FiredRule(group.name, rule.name, tuple(a.describe() for a in rule.actions), rule.stop))
+                fired.append(FiredRule(group.name, rule.name, rule.action_descriptions, rule.stop))
                 if rule.stop:
                     return fired
                 if not group.match_all:
