@@ -118,9 +118,20 @@ def load_settings(explicit: str | None = None, environ: dict[str, str] | None = 
     return parse_settings(text, str(path), os.environ if environ is None else environ)
 
 
+def _quote_bare_refs(text: str) -> str:
+    """`password: ${IMAP_PASSWORD}` inside a flow mapping (`imap: {...}`, as the design card writes it) is not
+    valid YAML: `{` and `}` are flow indicators there. A reference that is a whole value is quoted before parsing;
+    the value itself is put in after parsing, so no secret is ever read as YAML."""
+    return _BARE_REF.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text)
+
+
+# A ${NAME} that is a value on its own: after ":", "[", "," or "{", and before ",", "}", "]", a comment or the end.
+_BARE_REF = re.compile(r"([:\[,{][ \t]*)(\$\{[A-Za-z_][A-Za-z0-9_]*\})(?=[ \t]*(?:[,}\]]|#|$))", re.MULTILINE)
+
+
 def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ[str]) -> Settings:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(_quote_bare_refs(text))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
