@@ -48,6 +48,7 @@ class EmailConnector(Connector):
         self._cursor_loaded = False
         self.rejected = 0  # mails skipped with a logged reason (health detail, tests)
         self._copies: set[asyncio.Task[None]] = set()  # sent mail being filed in the Sent folder
+        self._copy_lock = asyncio.Lock()
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
@@ -100,7 +101,8 @@ class EmailConnector(Connector):
 
     async def _file_copy(self, folder: str, raw: bytes, result: SendResult) -> None:
         try:
-            await asyncio.to_thread(file_copy, self.settings.imap, folder, raw, result.sent_at)
+            async with self._copy_lock:  # one at a time: the folder shows replies in the order they were sent
+                await asyncio.to_thread(file_copy, self.settings.imap, folder, raw, result.sent_at)
         except Exception as error:  # noqa: BLE001 - every failure is reported the same way
             self.host.report_problem(f"reply {result.provider_id} was sent, but its copy could not be filed in "
                                      f"{folder!r}: {error}")

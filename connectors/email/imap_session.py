@@ -91,7 +91,11 @@ def file_copy(settings: ImapSettings, folder: str, raw: bytes, when: datetime) -
         except IMAPClientError as error:
             if "trycreate" not in str(error).lower():
                 raise
-            client.create_folder(folder)
+            try:
+                client.create_folder(folder)
+            except IMAPClientError as create_error:
+                if "exist" not in str(create_error).lower():  # made meanwhile by another client: fine
+                    raise
             client.append(folder, raw, flags=[b"\\Seen"], msg_time=when)
     finally:
         _quiet_shutdown(client)
