@@ -98,6 +98,9 @@ class AnalysisWorker:
         except (BrokenProcessPool, OSError, EOFError) as error:
             self._lost(f"{type(error).__name__}: {error}")
             return None
+        except Exception:  # noqa: BLE001 - a text the analysis chokes on: the stages redo it and handle it there
+            log.exception("analysis worker could not analyse a delivery; the writer analyses it itself")
+            return None
         self.analysed += 1
         return found
 

@@ -2,6 +2,7 @@
 and the pipeline keeps going, with the same results, when the worker dies."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from pathlib import Path
@@ -130,3 +131,25 @@ def test_small_deliveries_never_start_a_worker() -> None:
     assert w.submit(corpus()[:5]) is None
     assert w._pool is None
     w.close()
+
+
+async def test_a_delivery_the_worker_cannot_analyse_is_analysed_by_the_stages(tmp_path, worker, monkeypatch) -> None:
+    import routing.prepare as prepare
+
+    async def failing(_pending):  # noqa: ANN001, ANN202 - what awaiting a worker's exception looks like
+        raise ValueError("analysis blew up")
+
+    msgs = corpus()
+    original = prepare.AnalysisWorker.result
+
+    async def result(self, pending):  # noqa: ANN001, ANN202
+        if pending is not None:
+            pending.cancel()
+        return await original(self, asyncio.ensure_future(failing(pending)))
+
+    monkeypatch.setattr(prepare.AnalysisWorker, "result", result)
+    ahead = await stored(f"sqlite+aiosqlite:///{tmp_path}/ahead.db", worker, [msgs])
+    local = await stored(f"sqlite+aiosqlite:///{tmp_path}/local.db", None, [msgs])
+    assert ahead == local
+    assert {m.provider_id for m in msgs} <= {row.provider_id for row in ahead["messages"]}  # nothing lost
+    assert worker.fallbacks == 0  # the worker itself is fine
