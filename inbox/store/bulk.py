@@ -12,8 +12,8 @@ casts, so `insert_returning` is the SQLite path and callers keep SQLAlchemy for 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ CHUNK = 500
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
 
 # SQLite ≥ 3.32 allows 32766 bound parameters per statement (older builds 999: those get small pages).
 _SQLITE_MAX_PARAMS = 32766
