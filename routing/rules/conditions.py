@@ -150,7 +150,7 @@ class HasTag:
     tags: frozenset[str]
 
     def check(self, context: RuleContext) -> bool:
-        return not self.tags.isdisjoint(context.tags)
+        return context.has_any_tag(self.tags)
 
     def describe(self) -> str:
         return f"has a tag in {sorted(self.tags)}"

@@ -52,3 +52,12 @@ class RuleContext:
     def tags(self) -> set[str]:
         effects = self.item.effects
         return (set(self.item.conversation.tags) | effects.add_tags) - effects.remove_tags
+
+    def has_any_tag(self, wanted: frozenset[str]) -> bool:
+        """`not wanted.isdisjoint(self.tags)` without building the set (this runs several times per message)."""
+        effects = self.item.effects
+        current = self.item.conversation.tags
+        for tag in wanted:
+            if tag not in effects.remove_tags and (tag in effects.add_tags or tag in current):
+                return True
+        return False

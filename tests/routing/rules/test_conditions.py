@@ -136,3 +136,18 @@ def test_text_conditions_read_the_masked_subject():
     item = make_item("see below", subject="refund please")
     item.subject = "[masked]"
     assert not fires('{text_contains: refund}', item)
+
+
+def test_has_tag_sees_tags_added_and_removed_earlier_in_the_run():
+    import itertools
+
+    from routing.rules.context import RuleContext
+
+    names = ["a", "b", "c"]
+    subsets = [frozenset(c) for n in range(4) for c in itertools.combinations(names, n)]
+    for current, added, removed, wanted in itertools.product(subsets, subsets, subsets, subsets[1:]):
+        item = make_item(tags=current)
+        item.effects.add_tags.update(added)
+        item.effects.remove_tags.update(removed)
+        context = RuleContext(item, TUESDAY_OPEN)
+        assert context.has_any_tag(wanted) is (not wanted.isdisjoint(context.tags)), (current, added, removed, wanted)
