@@ -224,11 +224,9 @@ class Threader:
 
         new_states = [s for s in dict.fromkeys(out) if s.id is None]
         if new_states:
-            # One new conversation per (connector, thread key) in a batch: map ids back by it, not by row order.
             ids = await _insert_ids(conn, conversations, [_insert_row(s, now) for s in new_states])
-            id_of = {(s.connector, s.thread_key): cid for s, cid in zip(new_states, ids)}
-            for s in new_states:
-                s.id = id_of[(s.connector, s.thread_key)]
+            for s, cid in zip(new_states, ids):
+                s.id = cid
         return out
 
     def _find(self, m, states, linked, token_conv, batch_links) -> ConversationState | None:  # noqa: ANN001
