@@ -48,17 +48,9 @@ def _dialect_sql(sql: str, paramstyle: str) -> str:
     raise NotImplementedError(f"paramstyle {paramstyle}")
 
 
-_converter_cache: dict[tuple[str, str, tuple[str, ...]], list[Converter]] = {}
-
-
 def converters(dialect: Dialect, table: Table, columns: Sequence[str]) -> list[Converter]:
     """Each column's bind processor for this dialect (None where the driver takes the value as is)."""
-    key = (dialect.name, table.name, tuple(columns))
-    found = _converter_cache.get(key)
-    if found is None:
-        found = [_fast(dialect, table.c[name].type) for name in columns]
-        _converter_cache[key] = found
-    return found
+    return [_fast(dialect, table.c[name].type) for name in columns]
 
 
 def _fast(dialect: Dialect, type_: Any) -> Converter:
@@ -91,7 +83,8 @@ def _fast(dialect: Dialect, type_: Any) -> Converter:
 
 def _row_function(procs: Sequence[Converter]) -> Callable[[Sequence[Any]], tuple]:
     """One tuple expression per column set (`(r[0], p1(r[1]) if r[1] is not None else None, ...)`): a loop over
-    the converters per row cost more than the conversions themselves."""
+    the converters per row cost more than the conversions themselves. Serves bind and result processors alike
+    (both give None for None)."""
     env: dict[str, Any] = {}
     parts = []
     for i, proc in enumerate(procs):
@@ -146,16 +139,15 @@ async def insert_returning(
     return out
 
 
-_result_cache: dict[tuple[str, tuple[Column, ...]], list[Converter]] = {}
+_result_function_cache: dict[tuple[str, tuple[Column, ...]], Callable[[Sequence[Any]], tuple]] = {}
 
 
-def _result_processors(dialect: Dialect, columns: Sequence[Column]) -> list[Converter]:
+def _result_function(dialect: Dialect, columns: Sequence[Column]) -> Callable[[Sequence[Any]], tuple]:
     key = (dialect.name, tuple(columns))
-    found = _result_cache.get(key)
-    if found is None:
-        found = [_fast_result(dialect, c.type) for c in columns]
-        _result_cache[key] = found
-    return found
+    convert = _result_function_cache.get(key)
+    if convert is None:
+        convert = _result_function_cache[key] = _row_function([_fast_result(dialect, c.type) for c in columns])
+    return convert
 
 
 def _fast_result(dialect: Dialect, type_: Any) -> Converter:
@@ -192,14 +184,5 @@ async def select_in(
            f"WHERE {head}{column.name} IN ({', '.join('?' * len(values))})")
     params = (where[1], *values) if where is not None else tuple(values)
     result = await conn.exec_driver_sql(_dialect_sql(sql, conn.dialect.paramstyle), params)
-    procs = _result_processors(conn.dialect, columns)
-    if not any(procs):
-        return [tuple(r) for r in result]
-    active = [(i, p) for i, p in enumerate(procs) if p is not None]
-    out = []
-    for r in result:
-        values_ = list(r)
-        for i, p in active:
-            values_[i] = p(values_[i])
-        out.append(tuple(values_))
-    return out
+    convert = _result_function(conn.dialect, columns)
+    return [convert(r) for r in result]
