@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from inbox.api import admin, conversations, session
+from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.events import EventBus
@@ -134,20 +135,23 @@ async def _connector_for(request: web.Request, type_name: str) -> Any:
     return connector
 
 
+@access("channel")  # the chat identity (HMAC) or visitor token, checked by the connector
 async def chat_endpoint(request: web.Request) -> web.StreamResponse:
     return await (await _connector_for(request, "webchat")).handle_http(request)
 
 
+@access("channel")  # each webhook checks its own secret
 async def webhook_endpoint(request: web.Request) -> web.StreamResponse:
     return await (await _connector_for(request, request.match_info["type"])).handle_http(request)
 
 
+@access("public")
 async def chat_demo(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "chat-demo.html")
 
 
 def build_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[safety_headers], client_max_size=2 * 1024 * 1024)
+    app = web.Application(middlewares=[safety_headers, enforce_access], client_max_size=2 * 1024 * 1024)
     app.add_routes(session.routes)
     app.add_routes(conversations.routes)
     app.add_routes(admin.routes)

@@ -7,6 +7,7 @@ from aiohttp import web
 from pydantic import BaseModel, SecretStr
 from sqlalchemy import delete, select, update
 
+from inbox.api.access import access
 from inbox.api.context import ctx, json_error, read_json, require_admin, require_agent
 from inbox.auth import AgentError, create_agent
 from inbox.config import ConfigError, parse_connector
@@ -18,6 +19,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/agents")
+@access("agent")
 async def list_agents(request: web.Request) -> web.Response:
     await require_agent(request)
     async with ctx(request).engine.connect() as conn:
@@ -29,6 +31,7 @@ async def list_agents(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/agents")
+@access("admin")
 async def add_agent(request: web.Request) -> web.Response:
     await require_admin(request)
     body = await read_json(request)
@@ -42,6 +45,7 @@ async def add_agent(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/v1/agents/{id}")
+@access("agent")
 async def patch_agent(request: web.Request) -> web.Response:
     me = await require_agent(request)
     agent_id = int(request.match_info["id"])
@@ -58,6 +62,7 @@ async def patch_agent(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/teams")
+@access("agent")
 async def list_teams(request: web.Request) -> web.Response:
     await require_agent(request)
     async with ctx(request).engine.connect() as conn:
@@ -66,6 +71,7 @@ async def list_teams(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/teams")
+@access("admin")
 async def add_team(request: web.Request) -> web.Response:
     await require_admin(request)
     name = str((await read_json(request)).get("name", "")).strip()
@@ -93,6 +99,7 @@ def public_config(config: Any) -> dict[str, Any]:
 
 
 @routes.get("/api/v1/connectors")
+@access("admin")
 async def list_connectors(request: web.Request) -> web.Response:
     await require_admin(request)
     app = ctx(request)
@@ -126,6 +133,7 @@ def _plain(config: Any) -> Any:
 
 
 @routes.put("/api/v1/connectors/{name}")
+@access("admin")
 async def put_connector(request: web.Request) -> web.Response:
     await require_admin(request)
     app = ctx(request)
@@ -148,6 +156,7 @@ async def put_connector(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/connectors/{name}")
+@access("admin")
 async def delete_connector(request: web.Request) -> web.Response:
     await require_admin(request)
     app = ctx(request)
@@ -169,6 +178,7 @@ def _rules(request: web.Request) -> Any:
 
 
 @routes.get("/api/v1/rules")
+@access("admin")
 async def get_rules(request: web.Request) -> web.Response:
     await require_admin(request)
     holder = _rules(request)
@@ -180,6 +190,7 @@ async def get_rules(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/rules/validate")
+@access("admin")
 async def validate_rules(request: web.Request) -> web.Response:
     await require_admin(request)
     text = (await read_json(request)).get("text", "")
@@ -188,6 +199,7 @@ async def validate_rules(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/rules")
+@access("admin")
 async def replace_rules(request: web.Request) -> web.Response:
     await require_admin(request)
     text = str((await read_json(request)).get("text", ""))

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from inbox.api.access import access
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import Agent
 from inbox.domain import (
@@ -124,6 +125,7 @@ def _filters(agent: Agent, q: Any) -> list[Any]:
 
 
 @routes.get("/api/v1/conversations")
+@access("agent")
 async def list_conversations(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     q = request.query
@@ -143,6 +145,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/conversations/counts")
+@access("agent")
 async def counts(request: web.Request) -> web.Response:
     """Open conversations per view, for the inbox sidebar."""
     agent = await require_agent(request)
@@ -163,13 +166,13 @@ async def _load(request: web.Request, agent: Agent) -> Any:
         row = (await conn.execute(select(conversations).where(conversations.c.id == cid))).first()
     if row is None:
         raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
-    if not can_see(agent, row.team_id):
-        raise web.HTTPForbidden(text='{"error": "this conversation belongs to another team"}',
-                                content_type="application/json")
+    if not can_see(agent, row.team_id):  # 404 like a missing one: ids of other teams' conversations don't leak
+        raise web.HTTPNotFound(text='{"error": "no such conversation"}', content_type="application/json")
     return row
 
 
 @routes.get("/api/v1/conversations/{id}")
+@access("conversation")
 async def get_conversation(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     row = await _load(request, agent)
@@ -179,6 +182,7 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/conversations/{id}/messages")
+@access("conversation")
 async def list_messages(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     row = await _load(request, agent)
@@ -214,6 +218,7 @@ def _decision_json(decision: Any, conv: Any) -> dict[str, Any]:
 
 
 @routes.post("/api/v1/conversations/{id}/preview")
+@access("conversation")
 async def preview(request: web.Request) -> web.Response:
     """What the guard will do with a draft, before it is sent."""
     agent = await require_agent(request)
@@ -227,6 +232,7 @@ async def preview(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/conversations/{id}/messages")
+@access("conversation")
 async def post_message(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     conv = await _load(request, agent)
@@ -289,6 +295,7 @@ async def _mentions(conn: AsyncConnection, text: str) -> list[int]:
 
 
 @routes.patch("/api/v1/conversations/{id}")
+@access("conversation")
 async def patch_conversation(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     conv = await _load(request, agent)
@@ -341,6 +348,7 @@ async def patch_conversation(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/conversations/{id}/audit")
+@access("conversation")
 async def conversation_audit(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     conv = await _load(request, agent)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
+from inbox.api.access import access
 from inbox.api.context import bearer, can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import agent_for_token, login, logout
 from inbox.events import Event
@@ -16,12 +17,14 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
+@access("public")
 async def healthz(request: web.Request) -> web.Response:
     app = ctx(request)
     return web.json_response({"status": "ok", "connectors": app.supervisor.health()})
 
 
 @routes.post("/api/v1/auth/login")
+@access("public")
 async def login_handler(request: web.Request) -> web.Response:
     body = await read_json(request)
     email, password = body.get("email"), body.get("password")
@@ -36,6 +39,7 @@ async def login_handler(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/auth/logout")
+@access("agent")
 async def logout_handler(request: web.Request) -> web.Response:
     await require_agent(request)
     await logout(ctx(request).engine, bearer(request))
@@ -43,6 +47,7 @@ async def logout_handler(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/me")
+@access("agent")
 async def me(request: web.Request) -> web.Response:
     return web.json_response({"agent": _agent_json(await require_agent(request))})
 
@@ -62,6 +67,7 @@ def origin_allowed(request: web.Request, allowed: tuple[str, ...]) -> bool:
 
 
 @routes.get("/api/v1/events")
+@access("agent")
 async def events(request: web.Request) -> web.StreamResponse:
     app = ctx(request)
     if not origin_allowed(request, app.settings.server.allowed_origins):

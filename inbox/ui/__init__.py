@@ -11,11 +11,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from inbox.api.access import access
 from inbox.ui import admin_extras, canned_api
 
 STATIC = Path(__file__).with_name("static")
 
 
+@access("public")
 async def index(request: web.Request) -> web.StreamResponse:
     response = web.FileResponse(STATIC / "index.html")
     response.headers["Cache-Control"] = "no-cache"

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from inbox.api.access import access
 from inbox.api.context import ctx, json_error, read_json, require_admin
 from inbox.domain import (
     Channel,
@@ -29,6 +30,7 @@ _KIND_FOR_CHANNEL = {Channel.EMAIL: IdentityKind.EMAIL, Channel.TELEGRAM: Identi
 
 
 @routes.get("/api/v1/connector-types")
+@access("admin")
 async def connector_types(request: web.Request) -> web.Response:
     """JSON Schema of every connector type's settings; secrets are marked writeOnly/format=password by pydantic."""
     await require_admin(request)
@@ -105,6 +107,7 @@ def _effects_json(item: PipelineItem) -> dict[str, Any]:
 
 
 @routes.post("/api/v1/rules/dry-run")
+@access("admin")
 async def rules_dry_run(request: web.Request) -> web.Response:
     """Run the guard and classifier stages, then the rules, on a sample message; nothing is stored or sent."""
     await require_admin(request)

@@ -10,6 +10,7 @@ from aiohttp import web
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from inbox.api.access import access
 from inbox.api.context import ctx, json_error, read_json, require_agent
 from inbox.auth import Agent
 from inbox.domain import utcnow
@@ -77,6 +78,7 @@ async def _owned(request: web.Request, agent: Agent) -> Any:
 
 
 @routes.get("/api/v1/canned-replies")
+@access("agent")
 async def list_canned(request: web.Request) -> web.Response:
     await require_agent(request)
     async with ctx(request).engine.connect() as conn:
@@ -85,6 +87,7 @@ async def list_canned(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/canned-replies")
+@access("agent")
 async def create_canned(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     parsed = parse_canned(await read_json(request))
@@ -102,6 +105,7 @@ async def create_canned(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/canned-replies/{id}")
+@access("agent")
 async def replace_canned(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     row = await _owned(request, agent)
@@ -119,6 +123,7 @@ async def replace_canned(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/canned-replies/{id}")
+@access("agent")
 async def delete_canned(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     row = await _owned(request, agent)

@@ -131,7 +131,7 @@ async def test_team_scoping(engine, db_url) -> None:  # noqa: ANN001
         async with http.patch(f"/api/v1/conversations/{conv['id']}", json={"team": "payments"}, headers=pay) as r:
             assert r.status == 200
         async with http.get(f"/api/v1/conversations/{conv['id']}/messages", headers=sec) as r:
-            assert r.status == 403
+            assert r.status == 404  # not 403: another team's conversation ids don't leak
         async with http.get("/api/v1/conversations", headers=sec) as r:
             assert (await r.json())["total"] == 0
         async with http.get(f"/api/v1/conversations/{conv['id']}/messages", headers=pay) as r:
