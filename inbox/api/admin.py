@@ -5,11 +5,11 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, SecretStr
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 
-from inbox.api.access import access
+from inbox.api.access import access, path_id
 from inbox.api.context import ctx, json_error, read_json, require_admin, require_agent
-from inbox.auth import AgentError, create_agent
+from inbox.auth import ROLES, AgentError, create_agent
 from inbox.config import ConfigError, parse_connector
 from inbox.domain import utcnow
 from inbox.store.ops import upsert
@@ -44,21 +44,81 @@ async def add_agent(request: web.Request) -> web.Response:
                                         "role": agent.role, "team_id": agent.team_id}}, status=201)
 
 
+# Who may change what on an agent: everyone their own availability and display name; only admins anything else,
+# on anyone (issue #12: a plain agent could make anyone admin or deactivate them).
+SELF_EDITABLE = frozenset({"available", "name"})
+ADMIN_EDITABLE = frozenset({"available", "name", "role", "active", "team"})
+
+
+def _agent_changes(body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The column values a PATCH body asks for (team still by name), or the problems with it."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key in ("available", "active"):
+        if key in body:
+            if isinstance(body[key], bool):
+                values[key] = body[key]
+            else:
+                problems.append(f"{key}: true or false")
+    if "role" in body:
+        if body["role"] in ROLES:
+            values["role"] = body["role"]
+        else:
+            problems.append(f"role: one of {', '.join(ROLES)}")
+    if "name" in body:
+        name = body["name"].strip() if isinstance(body["name"], str) else ""
+        if name and len(name) <= 200:
+            values["name"] = name
+        else:
+            problems.append("name: 1-200 characters")
+    if "team" in body and body["team"] is not None and not isinstance(body["team"], str):
+        problems.append("team: a team name or null")
+    return values, problems
+
+
+async def _leaves_no_admin(conn: Any, agent_id: int, values: dict[str, Any]) -> bool:
+    """Would this change leave no active admin? Locks the admin rows (PostgreSQL) so two admins demoting each other
+    at the same moment cannot both succeed."""
+    if values.get("role", "admin") == "admin" and values.get("active", True):
+        return False
+    admins = (await conn.execute(select(agents.c.id).where(and_(agents.c.role == "admin", agents.c.active.is_(True)))
+                                 .order_by(agents.c.id).with_for_update())).scalars().all()
+    return agent_id in admins and len(admins) == 1
+
+
 @routes.patch("/api/v1/agents/{id}")
 @access("agent")
 async def patch_agent(request: web.Request) -> web.Response:
     me = await require_agent(request)
-    agent_id = int(request.match_info["id"])
+    agent_id = path_id(request)
     body = await read_json(request)
-    allowed = {"available"} if me.id == agent_id and not me.is_admin else {"available", "active", "role", "name"}
-    values = {k: v for k, v in body.items() if k in allowed}
-    if set(body) - allowed - {"team"}:
-        return json_error(403, f"not allowed to change {sorted(set(body) - allowed)}")
+    unknown = set(body) - ADMIN_EDITABLE
+    if unknown:
+        return json_error(400, f"unknown fields {sorted(unknown)}; one of {sorted(ADMIN_EDITABLE)}")
+    allowed = ADMIN_EDITABLE if me.is_admin else SELF_EDITABLE if me.id == agent_id else frozenset()
+    if set(body) - allowed:
+        return json_error(403, "only an admin may change another agent" if not allowed else
+                          f"only an admin may change {sorted(set(body) - allowed)}")
+    values, problems = _agent_changes(body)
+    if problems:
+        return json_error(400, "invalid agent settings", problems=problems)
     async with ctx(request).engine.begin() as conn:
-        if "team" in body and me.is_admin:
-            values["team_id"] = (await conn.execute(select(teams.c.id).where(teams.c.name == body["team"]))).scalar()
-        await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
-    return web.json_response({"ok": True})
+        if (await conn.execute(select(agents.c.id).where(agents.c.id == agent_id))).first() is None:
+            return json_error(404, "no such agent")
+        if "team" in body:
+            values["team_id"] = None
+            if body["team"]:
+                values["team_id"] = (await conn.execute(select(teams.c.id).where(teams.c.name == body["team"]))).scalar()
+                if values["team_id"] is None:
+                    return json_error(400, "no such team")
+        if await _leaves_no_admin(conn, agent_id, values):
+            return json_error(409, "this is the last active admin: make another agent admin first")
+        if values:
+            await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+        row = (await conn.execute(select(agents).where(agents.c.id == agent_id))).one()
+    return web.json_response({"ok": True, "agent": {
+        "id": row.id, "email": row.email, "name": row.name, "role": row.role, "team_id": row.team_id,
+        "active": row.active, "available": row.available}})
 
 
 @routes.get("/api/v1/teams")
