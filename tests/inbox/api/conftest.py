@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import shutil
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,15 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inbox.api.access import access
 from inbox.api.context import CTX
 from inbox.auth import _token_hash, create_agent
 from inbox.config import RoutingSettings
 from inbox.domain import utcnow
 from inbox.store.schema import api_tokens, canned_replies, conversations, messages, teams
-from tests.inbox.appserver import running, settings_for
+from inbox.app import build_app
+from tests.inbox.appserver import settings_for
 from tests.inbox.factories import chat
 
 RULES = Path(__file__).resolve().parents[3] / "config" / "rules.yaml"
@@ -72,7 +77,9 @@ async def world(engine: AsyncEngine, db_url: str, tmp_path: Path) -> AsyncIterat
         ids[caller] = (await create_agent(engine, email, PASSWORD, role, team=team)).id
     rules = tmp_path / "rules.yaml"
     shutil.copy(RULES, rules)
-    async with running(settings_for(db_url, routing=RoutingSettings(rules=str(rules)))) as (server, http):
+    app = build_app(settings_for(db_url, routing=RoutingSettings(rules=str(rules))))
+    add_probes(app)
+    async with serving(app) as (server, http):
         [message_id] = await server.app[CTX].pipeline.ingest([chat("where is my withdrawal?", user="cust-1")])
         async with engine.begin() as conn:
             cid = (await conn.execute(select(messages.c.conversation_id).where(messages.c.id == message_id))).scalar_one()
@@ -80,3 +87,31 @@ async def world(engine: AsyncEngine, db_url: str, tmp_path: Path) -> AsyncIterat
             await conn.execute(update(conversations).where(conversations.c.id == cid).values(team_id=red))
         yield World(server, http, engine, ids, cid)
 
+
+
+@access("admin")
+async def _admin_probe(request: web.Request) -> web.Response:
+    return web.json_response({"probe": "admin"})
+
+
+@access("conversation")
+async def _conversation_probe(request: web.Request) -> web.Response:
+    return web.json_response({"probe": "conversation"})
+
+
+def add_probes(app: web.Application) -> None:
+    """Routes whose handlers check nothing themselves: only the access middleware stands between them and a caller,
+    so the permission test proves the middleware (the real handlers also check, as defence in depth)."""
+    app.router.add_get("/test/probe/admin", _admin_probe)
+    app.router.add_get("/test/probe/conversations/{id}", _conversation_probe)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[tuple[TestServer, ClientSession]]:
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession(base_url=str(server.make_url(""))) as http:
+            yield server, http
+    finally:
+        await server.close()
