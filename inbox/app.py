@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from inbox.api import admin, conversations, session
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
+from inbox.api.hygiene import reject_nul_characters
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.events import EventBus
 from inbox.outbox import OutboxDispatcher
@@ -151,7 +152,7 @@ async def chat_demo(request: web.Request) -> web.StreamResponse:
 
 
 def build_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[safety_headers, enforce_access], client_max_size=2 * 1024 * 1024)
+    app = web.Application(middlewares=[safety_headers, reject_nul_characters, enforce_access], client_max_size=2 * 1024 * 1024)
     app.add_routes(session.routes)
     app.add_routes(conversations.routes)
     app.add_routes(admin.routes)

@@ -1,6 +1,7 @@
 """Admin API: agents, teams, connectors (secrets write-only), routing rules."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from inbox.store.ops import upsert
 from inbox.store.schema import agents, connector_configs, teams
 
 routes = web.RouteTableDef()
+CONNECTOR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # as in the config file (inbox.config)
 
 
 @routes.get("/api/v1/agents")
@@ -35,6 +37,10 @@ async def list_agents(request: web.Request) -> web.Response:
 async def add_agent(request: web.Request) -> web.Response:
     await require_admin(request)
     body = await read_json(request)
+    if any(body.get(k) is not None and not isinstance(body[k], str) for k in ("email", "password", "role", "name", "team")):
+        return json_error(400, "email, password, role, name and team are strings")
+    if len(str(body.get("email", ""))) > 320 or len(body.get("name") or "") > 200 or len(body.get("team") or "") > 100:
+        return json_error(400, "email: at most 320 characters, name 200, team 100")
     try:
         agent = await create_agent(ctx(request).engine, str(body.get("email", "")), str(body.get("password", "")),
                                    str(body.get("role", "agent")), body.get("name"), body.get("team"))
@@ -135,8 +141,8 @@ async def list_teams(request: web.Request) -> web.Response:
 async def add_team(request: web.Request) -> web.Response:
     await require_admin(request)
     name = str((await read_json(request)).get("name", "")).strip()
-    if not name:
-        return json_error(400, "name is required")
+    if not name or len(name) > 100:
+        return json_error(400, "name is required, at most 100 characters")
     async with ctx(request).engine.begin() as conn:
         if (await conn.execute(select(teams.c.id).where(teams.c.name == name))).first():
             return json_error(409, "a team with that name exists")
@@ -198,6 +204,8 @@ async def put_connector(request: web.Request) -> web.Response:
     await require_admin(request)
     app = ctx(request)
     name = request.match_info["name"]
+    if not CONNECTOR_NAME.fullmatch(name):
+        return json_error(400, "a connector name is 1-64 letters, digits, '-', '_' or '.'")
     if name in app.config_connectors:
         return json_error(409, f"{name} is defined in the config file {app.settings.source}; edit it there")
     body = await read_json(request)

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inbox.api.hygiene import refuse_nul
 from inbox.auth import Agent, agent_for_token
 from inbox.config import Settings
 from inbox.events import EventBus
@@ -68,11 +69,11 @@ async def require_admin(request: web.Request) -> Agent:
 async def read_json(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes ([[[[...]]]])
         raise web.HTTPBadRequest(text='{"error": "body is not JSON"}', content_type="application/json") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}', content_type="application/json")
-    return body
+    return refuse_nul(body)
 
 
 def can_see(agent: Agent, team_id: int | None) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +38,7 @@ from inbox.store.schema import (
 from inbox.views import conversation_core, message_view
 
 routes = web.RouteTableDef()
+MAX_OFFSET = 10**12  # beyond any real table, far below the 64-bit bound a larger value would break in the driver
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+\.[\w.-]+|[\w.-]+)")
 
 
@@ -102,7 +103,7 @@ def _filters(agent: Agent, q: Any) -> list[Any]:
     elif assignee == "none":
         conds.append(conversations.c.assignee_id.is_(None))
     elif assignee:
-        if assignee.isdigit():
+        if re.fullmatch(r"[0-9]{1,18}", assignee):  # not isdigit(): "²" or 10**30 would reach the driver
             conds.append(conversations.c.assignee_id == int(assignee))
         else:
             conds.append(conversations.c.assignee_id.in_(select(agents.c.id).where(agents.c.email == assignee.lower())))
@@ -119,7 +120,7 @@ def _filters(agent: Agent, q: Any) -> list[Any]:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found = exists().where(and_(messages.c.conversation_id == conversations.c.id,
                                     messages.c.text.like(pattern, escape="\\")))
-        ticket_id = parse_ticket(text) if re.fullmatch(r"#?\d{5,}", text) else None
+        ticket_id = parse_ticket(text) if re.fullmatch(r"#?\d{5,18}", text) else None  # more digits: no ticket
         conds.append(or_(found, conversations.c.id == ticket_id) if ticket_id else found)
     return conds
 
@@ -131,9 +132,11 @@ async def list_conversations(request: web.Request) -> web.Response:
     q = request.query
     try:
         limit = min(int(q.get("limit", 50)), 200)
-        offset = max(int(q.get("offset", 0)), 0)
+        offset = min(max(int(q.get("offset", 0)), 0), MAX_OFFSET)
     except ValueError:
         return json_error(400, "limit and offset must be numbers")
+    if limit < 1:  # SQLite reads LIMIT -1 as "no limit": that would bypass the cap
+        return json_error(400, "limit must be between 1 and 200")
     conds = _filters(agent, q)
     async with ctx(request).engine.connect() as conn:
         stmt = select(conversations).where(and_(*conds)) if conds else select(conversations)
@@ -300,6 +303,9 @@ async def patch_conversation(request: web.Request) -> web.Response:
     agent = await require_agent(request)
     conv = await _load(request, agent)
     body = await read_json(request)
+    problems = patch_type_problems(body)
+    if problems:
+        return json_error(400, "invalid change", problems=problems)
     values: dict[str, Any] = {}
     try:
         if "status" in body:
@@ -308,12 +314,12 @@ async def patch_conversation(request: web.Request) -> web.Response:
         if "priority" in body:
             values["priority"] = Priority(body["priority"]).value
         if "snooze_until" in body:
-            values["snoozed_until"] = datetime.fromisoformat(body["snooze_until"]) if body["snooze_until"] else None
+            values["snoozed_until"] = _aware(datetime.fromisoformat(body["snooze_until"])) if body["snooze_until"] else None
             if values["snoozed_until"] is not None:
                 values["status"] = ConversationStatus.SNOOZED.value
         if "type" in body:
             values["type"] = str(body["type"]) if body["type"] else None
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, OverflowError) as e:  # OverflowError: year 9999 with a negative offset
         return json_error(400, f"invalid value: {e}")
     app = ctx(request)
     now = utcnow()
@@ -345,6 +351,33 @@ async def patch_conversation(request: web.Request) -> web.Response:
     app.events.publish(Event("conversation.updated", conv.id, row.team_id,
                              {"type": "conversation.updated", "conversation": view}))
     return web.json_response({"conversation": view})
+
+
+_PATCH_TYPES: dict[str, tuple[type, ...]] = {
+    "status": (str,), "priority": (str,), "snooze_until": (str, type(None)), "type": (str, type(None)),
+    "team": (str, type(None)), "assignee_id": (int, type(None)), "add_tags": (list,), "remove_tags": (list,),
+}
+
+
+def patch_type_problems(body: dict[str, Any]) -> list[str]:
+    """Wrong JSON types in a conversation change (`add_tags: 5`, an id of 10**30) are a 400, never a 500."""
+    problems = [f"{key}: wrong type" for key, types in _PATCH_TYPES.items()
+                if key in body and (not isinstance(body[key], types) or isinstance(body[key], bool))]
+    for key, longest in (("type", 30), ("team", 100)):
+        if isinstance(body.get(key), str) and len(body[key]) > longest:
+            problems.append(f"{key}: at most {longest} characters")
+    aid = body.get("assignee_id")
+    if isinstance(aid, int) and not isinstance(aid, bool) and not 0 < aid < 2**63:
+        problems.append("assignee_id: no such agent")
+    for key in ("add_tags", "remove_tags"):
+        if isinstance(body.get(key), list) and (len(body[key]) > 100 or not all(isinstance(t, str) for t in body[key])):
+            problems.append(f"{key}: a list of at most 100 strings")
+    return problems
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time without a zone is read as UTC (PostgreSQL refuses naive values for a timestamptz column)."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 @routes.get("/api/v1/conversations/{id}/audit")
