@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from inbox import logsecrets
 from inbox.config import ConfigError, Settings, find_config_path, load_settings
 
 log = logging.getLogger("inbox")
@@ -35,6 +36,7 @@ def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     secrets = [v for c in (settings.connectors if settings else ()) for v in secret_values(c.config)]
     handler.addFilter(RedactSecrets(secrets))
+    logsecrets.register(secrets)  # every handler, and connectors added later in the admin UI (see inbox.logsecrets)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.base import AuthError, Connector, ConnectorConfig, TransientError
 from connectors.registry import connector_class
+from inbox import logsecrets
 from inbox.domain import InboundMessage, utcnow
 from inbox.pipeline.core import Pipeline
 from inbox.store.ops import select_by_pairs
@@ -150,6 +151,7 @@ class Supervisor:
             # Webhooks are served by our own app: its public URL plus the connector's route.
             config = config.model_copy(update={"webhook_url": f"{self.public_url}/webhooks/{config.type}/{name}"})
         secrets = secret_values(config)
+        logsecrets.register(secrets)  # whatever the connector or its libraries log, these never appear
         health = Health()
         host = PipelineHost(name, self.pipeline, self.engine, health, self.redactor(secrets))
         connector = connector_class(config.type)(name, config, host)

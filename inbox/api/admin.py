@@ -10,11 +10,13 @@ from sqlalchemy import and_, delete, select, update
 
 from inbox.api.access import access, path_id
 from inbox.api.context import ctx, json_error, read_json, require_admin, require_agent
+from inbox import logsecrets
 from inbox.auth import ROLES, AgentError, create_agent
 from inbox.config import ConfigError, parse_connector
 from inbox.domain import utcnow
 from inbox.store.ops import upsert
 from inbox.store.schema import agents, connector_configs, teams
+from inbox.supervisor import secret_values
 
 routes = web.RouteTableDef()
 CONNECTOR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # as in the config file (inbox.config)
@@ -215,6 +217,7 @@ async def put_connector(request: web.Request) -> web.Response:
         config = parse_connector(name, raw, "request")
     except ConfigError as e:
         return json_error(400, "invalid connector settings", problems=e.problems)
+    logsecrets.register(secret_values(config))  # before the store: drivers log statement parameters at DEBUG
     async with app.engine.begin() as conn:
         await upsert(conn, connector_configs, [{"name": name, "config": _plain(config), "updated_at": utcnow()}],
                      ["name"], ["config", "updated_at"])
