@@ -17,7 +17,13 @@ from aiohttp import WSMsgType, web
 from pydantic import Field, SecretStr
 
 from connectors.base import Connector, ConnectorConfig, HistoryItem
-from connectors.webchat.identity import issue_visitor_token, verify_user, verify_visitor_token
+from connectors.webchat.identity import (
+    issue_visitor_token,
+    name_problem,
+    user_id_problem,
+    verify_user,
+    verify_visitor_token,
+)
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
 
 log = logging.getLogger(__name__)
@@ -86,12 +92,17 @@ class WebchatConnector(Connector):
     def _identify(self, request: web.Request) -> tuple[ContactIdentity, str, str | None]:
         """(identity, thread key, newly issued visitor token); refuses before anything is stored."""
         q = request.query
+        name = q.get("name") or None
+        if name is not None and (problem := name_problem(name)):
+            raise web.HTTPBadRequest(text=problem)
         if "user_id" in q:
+            user = q["user_id"]
+            if problem := user_id_problem(user):
+                raise web.HTTPBadRequest(text=problem)  # refused whole: a cut id would share another id's history
             secret = self.config.identity_secret
-            if secret is None or not verify_user(secret.get_secret_value(), q["user_id"], q.get("user_hash", "")):
+            if secret is None or not verify_user(secret.get_secret_value(), user, q.get("user_hash", "")):
                 raise web.HTTPForbidden(text="user_hash does not match user_id")
-            user = q["user_id"][:200]
-            return ContactIdentity(IdentityKind.APP, user, q.get("name") or None), f"app:{user}", None
+            return ContactIdentity(IdentityKind.APP, user, name), f"app:{user}", None
         if not self.config.allow_visitors or self._visitor_key is None:
             raise web.HTTPForbidden(text="a signed user_id is required")
         issued = None
@@ -103,7 +114,7 @@ class WebchatConnector(Connector):
         else:
             issued = issue_visitor_token(self._visitor_key)
             visitor_id = issued.partition(".")[0]
-        return ContactIdentity(IdentityKind.VISITOR, visitor_id, q.get("name") or None), f"visitor:{visitor_id}", issued
+        return ContactIdentity(IdentityKind.VISITOR, visitor_id, name), f"visitor:{visitor_id}", issued
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         identity, thread_key, issued = self._identify(request)
