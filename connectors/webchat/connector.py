@@ -14,9 +14,10 @@ import secrets
 from datetime import datetime
 
 from aiohttp import WSMsgType, web
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from connectors.base import Connector, ConnectorConfig, HistoryItem
+from connectors.webchat.admission import IPNetwork, client_address, normalize_origin, origin_allowed, split_list
 from connectors.webchat.identity import (
     issue_visitor_token,
     name_problem,
@@ -24,6 +25,7 @@ from connectors.webchat.identity import (
     verify_user,
     verify_visitor_token,
 )
+from connectors.webchat.limits import CLOSE_TRY_AGAIN_LATER, ChatLimiter, ChatLimits, retry_after
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,28 @@ class WebchatConfig(ConnectorConfig):
     max_frame_bytes: int = Field(64 * 1024, ge=1024, le=1024 * 1024)
     max_text_chars: int = Field(10_000, ge=1)
     history_limit: int = Field(100, ge=0, le=1000)
+    limits: ChatLimits = ChatLimits()
+    # Browser pages that may open the chat socket, besides the server itself (public_url and the host addressed).
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); others' is ignored.
+    trusted_proxies: list[IPNetwork] = Field(default_factory=list)
+    public_url: str | None = None  # the server fills it from server.public_url
+
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return split_list(value)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        normalized = []
+        for item in value:
+            origin = normalize_origin(item)
+            if origin is None:
+                raise ValueError(f"{item!r} is not a web origin like https://wallet.example.com (no path)")
+            normalized.append(origin)
+        return normalized
 
 
 class WebchatConnector(Connector):
@@ -47,6 +71,7 @@ class WebchatConnector(Connector):
         super().__init__(name, config, host)
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         self._visitor_key: bytes | None = None
+        self.limiter = ChatLimiter(config.limits)
 
     async def start(self) -> None:
         # Visitor tokens must outlive a restart (history on reconnect), so the signing key is kept as a checkpoint.
@@ -79,17 +104,27 @@ class WebchatConnector(Connector):
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info.get("tail", "")
-        if tail == "visitor" and request.method == "POST":
-            if not self.config.allow_visitors or self._visitor_key is None:
-                raise web.HTTPForbidden(text="anonymous chat is disabled")
-            return web.json_response({"visitor_token": issue_visitor_token(self._visitor_key)})
+        if not (tail == "ws" or (tail == "visitor" and request.method == "POST")):
+            raise web.HTTPNotFound()
+        if not origin_allowed(request, self.config.allowed_origins, self.config.public_url):
+            raise web.HTTPForbidden(text="this page's origin may not open the chat (see allowed_origins)")
+        address = client_address(request, self.config.trusted_proxies)
         if tail == "ws":
-            return await self._socket(request)
-        raise web.HTTPNotFound()
+            return await self._socket(request, address)
+        if not self.config.allow_visitors or self._visitor_key is None:
+            raise web.HTTPForbidden(text="anonymous chat is disabled")
+        self._count_new_visitor(address)
+        return web.json_response({"visitor_token": issue_visitor_token(self._visitor_key)})
+
+    def _count_new_visitor(self, address: str) -> None:
+        wait = self.limiter.visitors.take(address)
+        if wait:
+            raise web.HTTPTooManyRequests(text="too many new chat visitors from this address; try again later",
+                                          headers={"Retry-After": str(retry_after(wait))})
 
     # ---- the socket -------------------------------------------------------------------------------------------------
 
-    def _identify(self, request: web.Request) -> tuple[ContactIdentity, str, str | None]:
+    def _identify(self, request: web.Request, address: str) -> tuple[ContactIdentity, str, str | None]:
         """(identity, thread key, newly issued visitor token); refuses before anything is stored."""
         q = request.query
         name = q.get("name") or None
@@ -112,15 +147,22 @@ class WebchatConnector(Connector):
             if visitor_id is None:
                 raise web.HTTPForbidden(text="unknown visitor_token")
         else:
+            self._count_new_visitor(address)
             issued = issue_visitor_token(self._visitor_key)
             visitor_id = issued.partition(".")[0]
         return ContactIdentity(IdentityKind.VISITOR, visitor_id, name), f"visitor:{visitor_id}", issued
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        identity, thread_key, issued = self._identify(request)
+    async def _socket(self, request: web.Request, address: str) -> web.WebSocketResponse:
+        identity, thread_key, issued = self._identify(request, address)
         link_token = request.query.get("link") or None
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=max(self.config.max_frame_bytes * 4, 1024 * 1024))
         await ws.prepare(request)
+        # Counted after the upgrade (a failed handshake holds nothing), refused after it too: a browser's WebSocket
+        # sees a close code and reason, but nothing of a refused handshake.
+        if refused := self.limiter.open_socket(thread_key, address):
+            await ws.send_json({"type": "error", "error": refused})
+            await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=refused.encode()[:120])
+            return ws
         self._sockets.setdefault(thread_key, set()).add(ws)
         try:
             if issued:
@@ -138,6 +180,7 @@ class WebchatConnector(Connector):
                 elif frame.type == WSMsgType.ERROR:
                     break
         finally:
+            self.limiter.close_socket(thread_key, address)
             group = self._sockets.get(thread_key)
             if group is not None:
                 group.discard(ws)
@@ -167,6 +210,10 @@ class WebchatConnector(Connector):
         if len(text) > self.config.max_text_chars:
             return {"type": "error", "error": f"text longer than {self.config.max_text_chars} characters",
                     "client_id": client_id}
+        wait = self.limiter.messages.take(thread_key)
+        if wait:  # dropped, not stored: the client may send the same client_id again later
+            return {"type": "error", "error": f"too many messages; wait {retry_after(wait)} s and send again",
+                    "client_id": client_id, "retry_after": retry_after(wait)}
         message = InboundMessage(
             connector=self.name, channel=Channel.WEBCHAT, provider_id=f"{thread_key}:{client_id}",
             thread_key=thread_key, visibility=Visibility.PRIVATE, sender=identity, text=text, sent_at=utcnow(),
