@@ -4,6 +4,11 @@ Frames (design.md): client → `{"type": "message", "text", "client_id"}`, serve
 `{"type": "message", "id", "text", "from", "created_at"}`, `{"type": "history", "messages"}` on connect, and
 `{"type": "error", "error"}` for a bad frame, after which the socket stays open. A message is acked only once it is
 stored; a resent client_id maps to the same provider id, so it is stored once.
+
+Before anything is stored: a browser Origin must be allowed (admission.py; 403 before the upgrade), the identity
+must be well-formed (identity.py; 400/403, never 500, ids refused whole rather than cut), and the limits hold
+(limits.py): messages over a customer's rate get an error frame and are dropped, sockets over a customer's or an
+address's count are closed with 1013, new visitors over an address's rate get 429 with Retry-After.
 """
 from __future__ import annotations
 

@@ -114,3 +114,22 @@ def test_verify_user_takes_any_string_without_raising() -> None:
     for given in ("é" * 64, "\ud800" * 64, "", good + "0", good[:-1] + "é"):
         assert verify_user(SECRET, "alice", given) is False
     assert verify_user(SECRET, "\ud800", good) is False  # a lone surrogate id hashes (surrogatepass), doesn't raise
+
+
+async def test_the_real_app_answers_hostile_chat_queries_without_500(tmp_path) -> None:  # noqa: ANN001
+    """Through build_app (its middleware and connector lookup by `?connector=`), with raw bytes on the wire."""
+    from tests.inbox.appserver import running, settings_for
+
+    good = f"user_id=alice&user_hash={user_hash('app-secret', 'alice')}"
+    async with running(settings_for(f"sqlite+aiosqlite:///{tmp_path}/inbox.db")) as (server, http):
+        for raw in ("user_id=alice&user_hash=%FF", "user_id=alice&user_hash=%C3%A9" * 2, "visitor_token=%F0%9F%98%80",
+                    "visitor_token=%ED%A0%80.%FF", f"user_id={'a' * 201}&user_hash=00", "user_id=%00&user_hash=00",
+                    f"{good}&connector=%FF", f"{good}&connector=%C3%A9", f"{good}&name=%00",
+                    f"{good}&name={'n' * 201}", "user_id=&user_hash="):
+            url = URL(str(server.make_url("/chat/v1/ws")) + "?" + raw, encoded=True)
+            async with http.get(url, headers={"Connection": "Upgrade", "Upgrade": "websocket",
+                                              "Sec-WebSocket-Version": "13",
+                                              "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}) as r:
+                assert r.status in (400, 403, 404), (raw, r.status)
+        async with http.post("/chat/v1/visitor?connector=%FF") as r:
+            assert r.status == 404
