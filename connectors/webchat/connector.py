@@ -13,6 +13,7 @@ address's count are closed with 1013, new visitors over an address's rate get 42
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -165,8 +166,9 @@ class WebchatConnector(Connector):
         # Counted after the upgrade (a failed handshake holds nothing), refused after it too: a browser's WebSocket
         # sees a close code and reason, but nothing of a refused handshake.
         if refused := self.limiter.open_socket(thread_key, address):
-            await ws.send_json({"type": "error", "error": refused})
-            await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=refused.encode()[:120])
+            with contextlib.suppress(ConnectionError, RuntimeError):  # the client may be gone already
+                await ws.send_json({"type": "error", "error": refused})
+                await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=refused.encode()[:120])
             return ws
         self._sockets.setdefault(thread_key, set()).add(ws)
         try:
@@ -212,6 +214,9 @@ class WebchatConnector(Connector):
             return {"type": "error", "error": "message needs a non-empty string 'text'", "client_id": client_id}
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 100:
             return {"type": "error", "error": "message needs a string 'client_id' (a UUID)"}
+        if not _encodable(text) or not _encodable(client_id):
+            # Lone surrogates (JSON "\ud800"): no database stores them; resending can't help, so say so.
+            return {"type": "error", "error": "text and client_id must be valid Unicode (a lone surrogate is not)"}
         if len(text) > self.config.max_text_chars:
             return {"type": "error", "error": f"text longer than {self.config.max_text_chars} characters",
                     "client_id": client_id}
@@ -230,6 +235,14 @@ class WebchatConnector(Connector):
             log.exception("chat message could not be stored")
             return {"type": "error", "error": "not stored, please resend", "client_id": client_id}
         return {"type": "ack", "client_id": client_id, "id": stored_id}
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _iso(value: datetime) -> str:
