@@ -31,7 +31,13 @@ from connectors.webchat.identity import (
     verify_user,
     verify_visitor_token,
 )
-from connectors.webchat.limits import CLOSE_TRY_AGAIN_LATER, ChatLimiter, ChatLimits, retry_after
+from connectors.webchat.limits import (
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_TRY_AGAIN_LATER,
+    ChatLimiter,
+    ChatLimits,
+    retry_after,
+)
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
 
 log = logging.getLogger(__name__)
@@ -176,12 +182,21 @@ class WebchatConnector(Connector):
                 await ws.send_json({"type": "visitor", "visitor_token": issued})
             history = await self.host.history(thread_key, self.config.history_limit)
             await ws.send_json({"type": "history", "messages": [_history_frame(h) for h in history]})
+            refused_in_a_row = 0
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
                     reply = await self._on_text(frame.data, identity, thread_key, link_token)
                     if reply.get("type") == "ack":
                         link_token = None  # the link joined the ticket with the first message
+                    if "retry_after" in reply:
+                        refused_in_a_row += 1
+                    elif reply.get("type") == "ack":
+                        refused_in_a_row = 0  # pings or junk in between don't reset it
                     await ws.send_json(reply)
+                    if refused_in_a_row >= self.config.limits.refusals_before_close:
+                        # Told to wait and still flooding: stop answering it (each answer costs us too).
+                        await ws.close(code=CLOSE_POLICY_VIOLATION, message=b"still sending too fast after errors")
+                        break
                 elif frame.type == WSMsgType.BINARY:
                     await ws.send_json({"type": "error", "error": "binary frames are not supported; send JSON text"})
                 elif frame.type == WSMsgType.ERROR:

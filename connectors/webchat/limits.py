@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455 registry: "Try Again Later"; the reason text says which limit
+CLOSE_POLICY_VIOLATION = 1008  # a client that ignores the rate's error frames
 
 
 class ChatLimits(BaseModel):
@@ -28,6 +29,8 @@ class ChatLimits(BaseModel):
                                                             "can share one address behind a carrier's NAT)")
     visitors_per_minute: int = Field(10, ge=1, description="new anonymous visitors one client address may start a minute")
     visitor_burst: int = Field(20, ge=1, description="new anonymous visitors one client address may start at once")
+    refusals_before_close: int = Field(50, ge=1, description="a socket that goes on sending after this many of its "
+                                                             "messages in a row were refused for the rate is closed")
 
 
 class Buckets:

@@ -10,7 +10,7 @@ import pytest
 from yarl import URL
 
 from connectors.webchat.identity import user_hash
-from connectors.webchat.limits import CLOSE_TRY_AGAIN_LATER, Buckets, ChatLimits
+from connectors.webchat.limits import CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER, Buckets, ChatLimits
 from tests.connectors.webchat.serving import SECRET, Chat, serving
 
 
@@ -167,3 +167,24 @@ def test_buckets_forget_refilled_keys_so_memory_follows_activity() -> None:
     for i in range(3):
         bucket.take(f"new{i}")
     assert len(bucket._state) <= 3
+
+
+async def test_a_socket_that_keeps_flooding_after_the_error_frames_is_closed() -> None:
+    limits = ChatLimits(messages_per_minute=1, message_burst=1, refusals_before_close=3)
+    async with serving(limits=limits) as chat:
+        async with chat.http.ws_connect(_user_url(chat, "alice")) as ws:
+            await _history(ws)
+            assert (await _send(ws, "first"))["type"] == "ack"
+            assert (await _send(ws, "flood 0"))["type"] == "error"
+            await ws.send_json({"type": "ping"})  # frames in between don't reset the count
+            assert (await ws.receive_json(timeout=5))["type"] == "pong"
+            assert [(await _send(ws, f"flood {i}"))["type"] for i in (1, 2)] == ["error"] * 2
+            closing = await ws.receive(timeout=5)
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert ws.close_code == CLOSE_POLICY_VIOLATION
+        async with chat.http.ws_connect(_user_url(chat, "alice")) as again:  # may come back (and wait)
+            await _history(again)
+            await again.send_json({"type": "ping"})
+            assert (await again.receive_json(timeout=5))["type"] == "pong"  # other frames don't count
+            assert (await _send(again, "later"))["type"] == "error"
+        assert [m.text for m in chat.host.messages] == ["first"]
