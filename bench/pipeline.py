@@ -200,6 +200,7 @@ async def latency(rate: int, seconds: float, clients: int) -> tuple[list[float],
     from inbox.auth import create_agent
     from inbox.config import ConnectorEntry, DatabaseSettings, Settings
     from connectors.webchat import WebchatConfig
+    from connectors.webchat.limits import ChatLimits
     from inbox.store.db import create_engine, upgrade
 
     with tempfile.TemporaryDirectory() as d:
@@ -209,7 +210,9 @@ async def latency(rate: int, seconds: float, clients: int) -> tuple[list[float],
         await create_agent(engine, "bench@example.com", "bench-password", "admin")
         await engine.dispose()
         settings = Settings(source="bench", database=DatabaseSettings(url=url), connectors=(
-            ConnectorEntry("app-chat", WebchatConfig(type="webchat", identity_secret="s")),))
+            # A load generator on one address, not an abuser: the chat's per-customer and per-address limits are lifted.
+            ConnectorEntry("app-chat", WebchatConfig(type="webchat", identity_secret="s", limits=ChatLimits(
+                messages_per_minute=10_000_000, message_burst=1_000_000, sockets_per_address=100_000))),))
         server = TestServer(build_app(settings), host="127.0.0.1")
         await server.start_server()
         sent_at: dict[str, float] = {}

@@ -1,6 +1,6 @@
 """UI latency (python bench/ui_latency.py) in Debian's Chromium against the real app (SQLite): first paint of the inbox with N conversations,
 customer message -> row in the agent's list, agent send -> customer socket, draft -> guard verdict shown."""
-import asyncio, statistics, sys, tempfile, time, uuid
+import asyncio, dataclasses, statistics, sys, tempfile, time, uuid
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # run from the checkout
 from datetime import datetime, timezone
 from playwright.async_api import async_playwright, expect
@@ -9,6 +9,11 @@ from tests.ui.conftest import CHROMIUM_ARGS
 from tests.ui.helpers import customer, say, recv
 from inbox.api.context import CTX
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
+from connectors.webchat import WebchatConfig
+from connectors.webchat.limits import ChatLimits
+from inbox.config import ConnectorEntry
+# One customer sends ROUNDS messages back to back: a load generator, not an abuser, so the chat's limits are lifted.
+LOAD_LIMITS = ChatLimits(messages_per_minute=1_000_000, message_burst=100_000)
 
 N_CONV, ROUNDS = 500, 20
 
@@ -20,7 +25,8 @@ async def main():
     tmp = tempfile.mkdtemp()
     db = f"sqlite+aiosqlite:///{tmp}/inbox.db"
     await add_agent(db, "ana@example.com", "correct horse")
-    async with running(settings_for(db)) as (server, http):
+    chat = ConnectorEntry("app-chat", WebchatConfig(type="webchat", identity_secret="app-secret", limits=LOAD_LIMITS))
+    async with running(dataclasses.replace(settings_for(db), connectors=(chat,))) as (server, http):
         class Env: pass
         env = Env(); env.http = http
         base = str(server.make_url("")).rstrip("/")

@@ -150,6 +150,8 @@ class Supervisor:
         if "webhook_url" in type(config).model_fields and getattr(config, "webhook_url", None) is None:
             # Webhooks are served by our own app: its public URL plus the connector's route.
             config = config.model_copy(update={"webhook_url": f"{self.public_url}/webhooks/{config.type}/{name}"})
+        if "public_url" in type(config).model_fields and getattr(config, "public_url", None) is None:
+            config = config.model_copy(update={"public_url": self.public_url})  # the chat's own origin is allowed
         secrets = secret_values(config)
         logsecrets.register(secrets)  # whatever the connector or its libraries log, these never appear
         health = Health()

@@ -4,20 +4,40 @@ Frames (design.md): client → `{"type": "message", "text", "client_id"}`, serve
 `{"type": "message", "id", "text", "from", "created_at"}`, `{"type": "history", "messages"}` on connect, and
 `{"type": "error", "error"}` for a bad frame, after which the socket stays open. A message is acked only once it is
 stored; a resent client_id maps to the same provider id, so it is stored once.
+
+Before anything is stored: a browser Origin must be allowed (admission.py; 403 before the upgrade), the identity
+must be well-formed (identity.py; 400/403, never 500, ids refused whole rather than cut), and the limits hold
+(limits.py): messages over a customer's rate get an error frame and are dropped, sockets over a customer's or an
+address's count are closed with 1013, new visitors over an address's rate get 429 with Retry-After.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
 from datetime import datetime
 
 from aiohttp import WSMsgType, web
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from connectors.base import Connector, ConnectorConfig, HistoryItem
-from connectors.webchat.identity import issue_visitor_token, verify_user, verify_visitor_token
+from connectors.webchat.admission import IPNetwork, client_address, normalize_origin, origin_allowed, split_list
+from connectors.webchat.identity import (
+    issue_visitor_token,
+    name_problem,
+    user_id_problem,
+    verify_user,
+    verify_visitor_token,
+)
+from connectors.webchat.limits import (
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_TRY_AGAIN_LATER,
+    ChatLimiter,
+    ChatLimits,
+    retry_after,
+)
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
 
 log = logging.getLogger(__name__)
@@ -30,6 +50,28 @@ class WebchatConfig(ConnectorConfig):
     max_frame_bytes: int = Field(64 * 1024, ge=1024, le=1024 * 1024)
     max_text_chars: int = Field(10_000, ge=1)
     history_limit: int = Field(100, ge=0, le=1000)
+    limits: ChatLimits = ChatLimits()
+    # Browser pages that may open the chat socket, besides the server itself (public_url and the host addressed).
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); others' is ignored.
+    trusted_proxies: list[IPNetwork] = Field(default_factory=list)
+    public_url: str | None = None  # the server fills it from server.public_url
+
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return split_list(value)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        normalized = []
+        for item in value:
+            origin = normalize_origin(item)
+            if origin is None:
+                raise ValueError(f"{item!r} is not a web origin like https://wallet.example.com (no path)")
+            normalized.append(origin)
+        return normalized
 
 
 class WebchatConnector(Connector):
@@ -41,6 +83,7 @@ class WebchatConnector(Connector):
         super().__init__(name, config, host)
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         self._visitor_key: bytes | None = None
+        self.limiter = ChatLimiter(config.limits)
 
     async def start(self) -> None:
         # Visitor tokens must outlive a restart (history on reconnect), so the signing key is kept as a checkpoint.
@@ -73,25 +116,40 @@ class WebchatConnector(Connector):
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info.get("tail", "")
-        if tail == "visitor" and request.method == "POST":
-            if not self.config.allow_visitors or self._visitor_key is None:
-                raise web.HTTPForbidden(text="anonymous chat is disabled")
-            return web.json_response({"visitor_token": issue_visitor_token(self._visitor_key)})
+        if not (tail == "ws" or (tail == "visitor" and request.method == "POST")):
+            raise web.HTTPNotFound()
+        if not origin_allowed(request, self.config.allowed_origins, self.config.public_url):
+            raise web.HTTPForbidden(text="this page's origin may not open the chat (see allowed_origins)")
+        address = client_address(request, self.config.trusted_proxies)
         if tail == "ws":
-            return await self._socket(request)
-        raise web.HTTPNotFound()
+            return await self._socket(request, address)
+        if not self.config.allow_visitors or self._visitor_key is None:
+            raise web.HTTPForbidden(text="anonymous chat is disabled")
+        self._count_new_visitor(address)
+        return web.json_response({"visitor_token": issue_visitor_token(self._visitor_key)})
+
+    def _count_new_visitor(self, address: str) -> None:
+        wait = self.limiter.visitors.take(address)
+        if wait:
+            raise web.HTTPTooManyRequests(text="too many new chat visitors from this address; try again later",
+                                          headers={"Retry-After": str(retry_after(wait))})
 
     # ---- the socket -------------------------------------------------------------------------------------------------
 
-    def _identify(self, request: web.Request) -> tuple[ContactIdentity, str, str | None]:
+    def _identify(self, request: web.Request, address: str) -> tuple[ContactIdentity, str, str | None]:
         """(identity, thread key, newly issued visitor token); refuses before anything is stored."""
         q = request.query
+        name = q.get("name") or None
+        if name is not None and (problem := name_problem(name)):
+            raise web.HTTPBadRequest(text=problem)
         if "user_id" in q:
+            user = q["user_id"]
+            if problem := user_id_problem(user):
+                raise web.HTTPBadRequest(text=problem)  # refused whole: a cut id would share another id's history
             secret = self.config.identity_secret
-            if secret is None or not verify_user(secret.get_secret_value(), q["user_id"], q.get("user_hash", "")):
+            if secret is None or not verify_user(secret.get_secret_value(), user, q.get("user_hash", "")):
                 raise web.HTTPForbidden(text="user_hash does not match user_id")
-            user = q["user_id"][:200]
-            return ContactIdentity(IdentityKind.APP, user, q.get("name") or None), f"app:{user}", None
+            return ContactIdentity(IdentityKind.APP, user, name), f"app:{user}", None
         if not self.config.allow_visitors or self._visitor_key is None:
             raise web.HTTPForbidden(text="a signed user_id is required")
         issued = None
@@ -101,32 +159,50 @@ class WebchatConnector(Connector):
             if visitor_id is None:
                 raise web.HTTPForbidden(text="unknown visitor_token")
         else:
+            self._count_new_visitor(address)
             issued = issue_visitor_token(self._visitor_key)
             visitor_id = issued.partition(".")[0]
-        return ContactIdentity(IdentityKind.VISITOR, visitor_id, q.get("name") or None), f"visitor:{visitor_id}", issued
+        return ContactIdentity(IdentityKind.VISITOR, visitor_id, name), f"visitor:{visitor_id}", issued
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        identity, thread_key, issued = self._identify(request)
+    async def _socket(self, request: web.Request, address: str) -> web.WebSocketResponse:
+        identity, thread_key, issued = self._identify(request, address)
         link_token = request.query.get("link") or None
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=max(self.config.max_frame_bytes * 4, 1024 * 1024))
         await ws.prepare(request)
+        # Counted after the upgrade (a failed handshake holds nothing), refused after it too: a browser's WebSocket
+        # sees a close code and reason, but nothing of a refused handshake.
+        if refused := self.limiter.open_socket(thread_key, address):
+            with contextlib.suppress(ConnectionError, RuntimeError):  # the client may be gone already
+                await ws.send_json({"type": "error", "error": refused})
+                await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=refused.encode()[:120])
+            return ws
         self._sockets.setdefault(thread_key, set()).add(ws)
         try:
             if issued:
                 await ws.send_json({"type": "visitor", "visitor_token": issued})
             history = await self.host.history(thread_key, self.config.history_limit)
             await ws.send_json({"type": "history", "messages": [_history_frame(h) for h in history]})
+            refused_in_a_row = 0
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
                     reply = await self._on_text(frame.data, identity, thread_key, link_token)
                     if reply.get("type") == "ack":
                         link_token = None  # the link joined the ticket with the first message
+                    if "retry_after" in reply:
+                        refused_in_a_row += 1
+                    elif reply.get("type") == "ack":
+                        refused_in_a_row = 0  # pings or junk in between don't reset it
                     await ws.send_json(reply)
+                    if refused_in_a_row >= self.config.limits.refusals_before_close:
+                        # Told to wait and still flooding: stop answering it (each answer costs us too).
+                        await ws.close(code=CLOSE_POLICY_VIOLATION, message=b"still sending too fast after errors")
+                        break
                 elif frame.type == WSMsgType.BINARY:
                     await ws.send_json({"type": "error", "error": "binary frames are not supported; send JSON text"})
                 elif frame.type == WSMsgType.ERROR:
                     break
         finally:
+            self.limiter.close_socket(thread_key, address)
             group = self._sockets.get(thread_key)
             if group is not None:
                 group.discard(ws)
@@ -153,9 +229,16 @@ class WebchatConnector(Connector):
             return {"type": "error", "error": "message needs a non-empty string 'text'", "client_id": client_id}
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 100:
             return {"type": "error", "error": "message needs a string 'client_id' (a UUID)"}
+        if not _encodable(text) or not _encodable(client_id):
+            # Lone surrogates (JSON "\ud800"): no database stores them; resending can't help, so say so.
+            return {"type": "error", "error": "text and client_id must be valid Unicode (a lone surrogate is not)"}
         if len(text) > self.config.max_text_chars:
             return {"type": "error", "error": f"text longer than {self.config.max_text_chars} characters",
                     "client_id": client_id}
+        wait = self.limiter.messages.take(thread_key)
+        if wait:  # dropped, not stored: the client may send the same client_id again later
+            return {"type": "error", "error": f"too many messages; wait {retry_after(wait)} s and send again",
+                    "client_id": client_id, "retry_after": retry_after(wait)}
         message = InboundMessage(
             connector=self.name, channel=Channel.WEBCHAT, provider_id=f"{thread_key}:{client_id}",
             thread_key=thread_key, visibility=Visibility.PRIVATE, sender=identity, text=text, sent_at=utcnow(),
@@ -167,6 +250,14 @@ class WebchatConnector(Connector):
             log.exception("chat message could not be stored")
             return {"type": "error", "error": "not stored, please resend", "client_id": client_id}
         return {"type": "ack", "client_id": client_id, "id": stored_id}
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _iso(value: datetime) -> str:

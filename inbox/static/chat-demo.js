@@ -11,10 +11,33 @@
   let ws = null;
   let retry = 500;
 
+  // Explicit bidi controls (U+202A-E, U+2066-9) would show the text in another order than it was sent (an
+  // override turns "fdp.exe" into "exe.pdf"): they are shown as marks, and each message is isolated (dir=auto).
+  const BIDI = { "\u202A": "LRE", "\u202B": "RLE", "\u202C": "PDF", "\u202D": "LRO", "\u202E": "RLO",
+    "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI" };
+
+  function showText(el, text) {
+    el.replaceChildren();
+    let run = "";
+    for (const ch of String(text)) {
+      if (!BIDI[ch]) { run += ch; continue; }
+      if (run) el.append(run);
+      run = "";
+      const mark = document.createElement("span");
+      mark.className = "bidi-ctl";
+      mark.dir = "ltr";
+      mark.title = `U+${ch.codePointAt(0).toString(16).toUpperCase()}`;
+      mark.textContent = `⟨${BIDI[ch]}⟩`;
+      el.append(mark);
+    }
+    if (run) el.append(run);
+  }
+
   function item(text, who, id) {
     const li = document.createElement("li");
     li.className = who;
-    li.textContent = text;
+    li.dir = "auto";
+    showText(li, text);
     if (id) li.dataset.id = id;
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;

@@ -1,6 +1,7 @@
 // The conversation's side panel: contact and identities, type with the classifier's reasons, and the changes an
 // agent makes (status, priority, assignee, team, tags, snooze), plus the admin's audited reveal.
 import { get, session } from "./api.js";
+import { isolated } from "./bidi.js";
 import { clear, formatTime, h } from "./dom.js";
 import { t } from "./i18n.js";
 import { identityFull, ISSUE_TYPES, PRIORITIES, STATUSES } from "./labels.js";
@@ -32,9 +33,9 @@ export function renderDetails(root, c, { agents, revealed, onReveal, change }) {
   const contact = c.contact || { identities: [] };
   root.append(h("section.block", {},
     h("h3", { text: t("details.contact") }),
-    h("div.contact-name", { text: contact.name || "" }),
+    isolated("div.contact-name", contact.name || ""),
     h("ul.identities", {}, (contact.identities || []).map((i) =>
-      h("li", {}, h(`span.badge.id-${i.kind}`, { text: t(`identity.${i.kind}`) }), " ", h("span", { text: identityFull(i) })))),
+      h("li", {}, h(`span.badge.id-${i.kind}`, { text: t(`identity.${i.kind}`) }), " ", isolated(".identity", identityFull(i))))),
     contact.language ? h("div.muted", { text: `${t("details.language")}: ${contact.language}` }) : null,
     contact.unreachable ? h("div.warn", { text: t("details.unreachable") }) : null,
   ));

@@ -1,5 +1,6 @@
 // The inbox page: views with counts, filters, search, the conversation list, and the open conversation.
 import { get, query } from "./api.js";
+import { bidiNodes, isolated } from "./bidi.js";
 import { clear, debounce, formatTime, h, toast } from "./dom.js";
 import * as events from "./events.js";
 import { t } from "./i18n.js";
@@ -97,7 +98,7 @@ export function mountInbox(root, hash) {
       on: { click: () => open(c.id), keydown: (e) => { if (e.key === "Enter") open(c.id); } },
     },
     h("div.row-top", {},
-      h("span.contact", { text: contactName(c.contact) }),
+      isolated(".contact", contactName(c.contact)),
       h("time", { datetime: last, text: formatTime(last) })),
     h("div.row-mid", {},
       h(`span.badge.ch-${c.channel}`, { text: t(`channel.${c.channel}`) }),
@@ -106,8 +107,8 @@ export function mountInbox(root, hash) {
       c.priority && c.priority !== "normal" ? h(`span.badge.prio-${c.priority}`, { text: t(`priority.${c.priority}`) }) : null,
       c.type ? h("span.badge.type", { text: t(`type.${c.type}`) }) : null,
       c.assignee ? h("span.assignee", { title: c.assignee.email, text: c.assignee.name }) : null),
-    h("div.preview", { text: c.preview || c.subject || "" }),
-    c.tags.length ? h("div.row-tags", {}, c.tags.map((tag) => h("span.tag", { text: tag }))) : null);
+    h("div.preview", { dir: "auto" }, bidiNodes(c.preview || c.subject || "", { marks: false })),
+    c.tags.length ? h("div.row-tags", {}, c.tags.map((tag) => isolated(".tag", tag))) : null);
   }
 
   function highlight() {

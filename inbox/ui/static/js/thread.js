@@ -1,5 +1,6 @@
 // The open conversation: header, the whole thread, details and actions, presence, and the reply box.
 import { get, patch, session } from "./api.js";
+import { bidiNodes, fileName, hasBidiControls, isolated } from "./bidi.js";
 import { clear, fill, debounce, formatTime, h, toast } from "./dom.js";
 import * as events from "./events.js";
 import { t } from "./i18n.js";
@@ -105,11 +106,11 @@ export class ConversationPane {
   renderHeader() {
     const c = this.conversation;
     fill(this.head, 
-      h("h2", {}, h("span.ticket", { text: c.ticket }), " ", h("span", { text: contactName(c.contact) })),
+      h("h2", {}, h("span.ticket", { text: c.ticket }), " ", isolated(".contact", contactName(c.contact))),
       h(`span.badge.ch-${c.channel}`, { text: t(`channel.${c.channel}`) }),
       h(`span.badge.vis-${c.visibility}`, { text: t(`visibility.${c.visibility}`) }),
       h(`span.badge.status-${c.status}`, { text: t(`status.${c.status}`) }),
-      c.subject ? h("span.subject", { text: c.subject }) : null,
+      c.subject ? isolated(".subject", c.subject) : null,
       h("button.ghost.close", { type: "button", title: t("common.close"), text: "×",
         on: { click: () => { this.close(); this.showEmpty(); this.onClosed(); } } }),
     );
@@ -160,7 +161,7 @@ export class ConversationPane {
 
   messageEl(m) {
     const meta = h("div.msg-meta", {},
-      h("span.author", { text: this.author(m) }),
+      isolated(".author", this.author(m)),
       m.direction === "note" ? h("span.badge.note", { text: t("msg.note") })
         : h(`span.badge.vis-${m.visibility}`, { text: t(`visibility.${m.visibility}`) }),
       m.direction !== "note" ? h("span.badge.connector", { title: t("msg.connector"), text: m.connector }) : null,
@@ -169,7 +170,8 @@ export class ConversationPane {
       m.edited_at ? h("span.edited", { text: t("msg.edited") }) : null,
       m.reason ? h("span.reason", { text: m.reason }) : null);
     const body = h("div.msg-body");
-    const showText = () => fill(body, h("div.text", { text: m.text }));
+    // Message text keeps the bidi marks right-to-left writing uses; overrides and embeddings become visible.
+    const showText = () => fill(body, h("div.text", { dir: "auto" }, bidiNodes(m.text, { marks: false })));
     const showHtml = () => fill(body, h("iframe.mail-frame", {
       sandbox: "", referrerpolicy: "no-referrer", title: t("msg.formatted"), srcdoc: FRAME_CSP + m.html }));
     let formatted = !!m.html;
@@ -183,9 +185,11 @@ export class ConversationPane {
     const findings = (m.findings || []).length ? h("div.findings", {},
       [...new Set(m.findings.map((f) => f.kind))].map((k) => h(`span.finding`, { text: findingLabel(k) }))) : null;
     const files = (m.attachments || []).length ? h("ul.attachments", {},
-      m.attachments.map((a) => h("li", { text: `📎 ${a.name || a.filename || "file"}` }))) : null;
+      m.attachments.map((a) => h("li", {}, "📎 ", fileName(a.name || a.filename || "file")))) : null;
+    const disguised = hasBidiControls(m.text, { marks: false }) || hasBidiControls(m.subject, { marks: false });
     return h(`li.msg.dir-${m.direction}`, { dataset: { id: m.id } },
-      meta, m.subject ? h("div.msg-subject", { text: m.subject }) : null, body, toggle, findings, files,
+      meta, m.subject ? isolated("div.msg-subject", m.subject) : null, body,
+      disguised ? h("div.bidi-warning", { role: "note", text: t("bidi.flagged") }) : null, toggle, findings, files,
       m.status === "failed" && m.error ? h("div.error", { text: `${t("delivery.failed")}: ${m.error}` }) : null);
   }
 
