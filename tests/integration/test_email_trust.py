@@ -1,14 +1,19 @@
 """Issue #12 through the whole inbox on a real Dovecot and an SMTP server on loopback: a stranger quoting a ticket
-number cannot take the ticket over (item 2)."""
+number cannot take the ticket over (item 2); a recovery phrase hidden in a mail's HTML part and subject is stored
+nowhere (item 8)."""
 from __future__ import annotations
 
 import email
 from email import policy
+from email.message import EmailMessage
+
+from mnemonic import Mnemonic
 
 from inbox.config import ConnectorEntry
 from tests.connectors.email.helpers import email_config, make_mail
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
-from tests.integration.helpers import conversations, eventually
+from tests.inbox.test_mail_secrets import word_runs
+from tests.integration.helpers import conversations, eventually, stored_texts
 
 
 def _settings(db_url, dovecot, smtp):  # noqa: ANN001, ANN202
@@ -66,3 +71,36 @@ async def test_a_stranger_quoting_the_ticket_gets_nothing_and_the_customer_gets_
 async def _exactly(http, token, n):  # noqa: ANN001, ANN202
     convs = await conversations(http, token)
     return convs if len(convs) == n else None
+
+
+def _seed_mail(words: list[str]) -> bytes:
+    """As Gmail sends it: an innocent plain part, the phrase in bold/span runs of the HTML part, quoted-printable;
+    the first words in the subject."""
+    m = EmailMessage()
+    m["From"] = "Alice Chen <alice@customer.example>"
+    m["To"] = "support@wallet.example"
+    m["Subject"] = "wallet emptied, words " + " ".join(words[:2])
+    m["Message-ID"] = "<seed-e2e@customer.example>"
+    m.set_content("Please see the formatted version of this mail.")
+    runs = " ".join(f"<b>{w}</b>" if i % 2 else f"<span>{w}</span>" for i, w in enumerate(words[2:]))
+    m.add_alternative(f'<div dir="ltr">{runs}&nbsp;</div>', subtype="html", cte="quoted-printable")
+    return m.as_bytes()
+
+
+async def test_a_phrase_in_the_html_part_is_stored_nowhere(engine, db_url, dovecot, smtp_server) -> None:  # noqa: ANN001
+    await add_agent(db_url, "ana@example.com", role="admin")
+    words = Mnemonic("english").generate(strength=128).split()
+    async with running(_settings(db_url, dovecot, smtp_server)) as (server, http):
+        token = await token_for(http, "ana@example.com")
+        dovecot.append(_seed_mail(words))
+        [conv] = await eventually(lambda: conversations(http, token), what="the mail's conversation")
+        assert "sensitive" in conv["tags"] and conv["priority"] in ("high", "urgent")
+        [message] = (await _get(http, token, f"/api/v1/conversations/{conv['id']}/messages"))["messages"][:1]
+        assert "[seed_phrase removed]" in message["text"] and message["html"] is None
+        assert message["subject"] == "wallet emptied, words [seed_phrase removed]"
+        assert await conversations(http, token, q=" ".join(words[3:6])) == []  # search finds nothing
+        stored = await stored_texts(engine)
+        assert word_runs(stored, words) == [] and word_runs(conv["subject"], words) == []
+        # The guard's warning reaches the customer, and carries nothing of the phrase either.
+        await eventually(lambda: smtp_server.handler.received, what="the guard's warning to the customer")
+        assert all(word_runs(raw.decode("utf-8", "replace"), words) == [] for raw in smtp_server.handler.received)
