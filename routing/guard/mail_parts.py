@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from connectors.email.charsets import decode_bytes
 from connectors.email.html_text import html_to_text
+from inbox.domain import Attachment
 from inbox.pipeline.stages import Finding
 
 # Blank lines between block elements (<div>word</div><div>word</div>: one word a line in the mail program) would
@@ -52,3 +54,18 @@ def merged(findings: list[Finding], extra: list[Finding]) -> list[Finding]:
                         max(f.end, *(g.end for g in overlapping)), f.tier)
         out.append(f)
     return sorted(out, key=lambda f: f.start)
+
+
+# Attachments the guard reads as text; anything else (images, PDFs, archives) is out of its reach for now.
+_TEXT_TYPES = {"text/plain", "text/html", "text/csv", "text/markdown", "application/json"}
+
+
+def attachment_findings(
+    attachment: Attachment, detect: Callable[[str], Sequence[Finding]], max_chars: int,
+) -> list[Finding]:
+    """What the detector finds in a text attachment's content (a too-large one is not read: its size alone says
+    nothing, and reading megabytes per message would stall the pipeline)."""
+    if attachment.content is None or attachment.content_type not in _TEXT_TYPES or len(attachment.content) > max_chars:
+        return []
+    text = decode_bytes(attachment.content)  # the part's declared charset is not kept: best guess, GBK included
+    return list(detect(html_view(text) if attachment.content_type == "text/html" else text))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from inbox.domain import Priority, Visibility
 from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, PipelineItem
 from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
-from routing.guard.mail_parts import html_view, merged, subject_spans
+from routing.guard.mail_parts import attachment_findings, html_view, merged, subject_spans
 from routing.guard.raw import mask_raw
 from routing.guard.texts import reply_language
 from routing.sensitive import DetectorOptions, SensitiveDetector, redact_where
@@ -60,7 +61,8 @@ class SensitiveStage:
         if item.subject:
             in_subject, run_on = subject_spans(item.subject, item.text, self._detector.detect, self._masks)
             findings = merged(findings, run_on) if run_on else findings
-        masked_kinds = {kind for kind in {f.kind for f in (*findings, *in_subject)} if policy.rule_for(kind).mask_at_rest}
+        beside = [*in_subject, *self._text_attachments(item)]  # secrets found outside the text
+        masked_kinds = {kind for kind in {f.kind for f in (*findings, *beside)} if policy.rule_for(kind).mask_at_rest}
         secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
         masked_text, masked_findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)
         if in_subject:
@@ -80,12 +82,12 @@ class SensitiveStage:
         item.raw = outcome.raw
         if outcome.note:
             item.effects.audit.append(AuditEntry("guard", "mask_raw", outcome.note))
-        if not findings and not in_subject:
+        if not findings and not beside:
             item.findings = []
             return
         language = item.language or reply_language(item.text, item.message.language)
         item.text, item.findings = masked_text, masked_findings
-        kinds = list(dict.fromkeys(finding.kind for finding in (*findings, *in_subject)))
+        kinds = list(dict.fromkeys(finding.kind for finding in (*findings, *beside)))
         effects = item.effects
         if masked_kinds:
             effects.audit.append(AuditEntry("guard", "mask", "masked before storage: " + ", ".join(sorted(masked_kinds))))
@@ -102,6 +104,24 @@ class SensitiveStage:
             if policy.kind_tags:
                 effects.add_tags.update(f"{policy.tag}:{kind}" for kind in flagged)
             effects.audit.append(AuditEntry("guard", "detect", "kinds: " + ", ".join(flagged)))
+
+    def _text_attachments(self, item: PipelineItem) -> list[Finding]:
+        """Text and HTML files attached to the message: one with a secret is kept as a name without its bytes
+        (they would be stored in clear in the blob store). Returns what was found, for tagging and policy."""
+        found: list[Finding] = []
+        kept = []
+        for attachment in item.message.attachments if item.attachments is None else item.attachments:
+            secrets = [f for f in attachment_findings(attachment, self._detector.detect, self.policy.max_raw_scan_chars)
+                       if self._masks(f)]
+            if secrets:
+                found.extend(secrets)
+                attachment = replace(attachment, content=None)
+                item.effects.audit.append(AuditEntry("guard", "mask_attachment",
+                                                     "attachment content dropped: it held a secret"))
+            kept.append(attachment)
+        if found:
+            item.attachments = tuple(kept)
+        return found
 
     def _text_from_html(self, item: PipelineItem) -> None:
         """A secret in the HTML part that the plain part does not have: the HTML is what the customer's mail program

@@ -132,3 +132,67 @@ async def test_an_innocent_html_mail_is_stored_as_it_came(engine) -> None:  # no
     row, conv, tags = await _stored(engine, mail(INNOCENT, html, cte="8bit"))
     assert row.text == INNOCENT and row.html is not None and "<b>withdrawal</b>" in row.html
     assert row.raw is not None and "withdrawal" in row.raw and "sensitive" not in tags
+
+
+def _apple_split(words: list[str]) -> bytes:
+    """Apple Mail around an inline image: alternative(plain, mixed(html, image, html)); half the phrase each side."""
+    m = EmailMessage()
+    m["From"] = "Alice Chen <alice@customer.example>"
+    m["To"] = "support@wallet.example"
+    m["Subject"] = "Screenshot of my wallet"
+    m["Message-ID"] = "<apple-1@customer.example>"
+    m.make_alternative()
+    m.attach(_part("text/plain", INNOCENT))
+    mixed = EmailMessage()
+    mixed.make_mixed()
+    mixed.attach(_part("text/html", "<html><body>My words: " + " ".join(f"<b>{w}</b>" for w in words[:6]) + "</body></html>"))
+    image = EmailMessage()
+    image.set_content(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, maintype="image", subtype="png", disposition="inline",
+                      filename="shot.png")
+    mixed.attach(image)
+    mixed.attach(_part("text/html", "<html><body>" + " ".join(f"<span>{w}</span>" for w in words[6:]) + "</body></html>"))
+    m.attach(mixed)
+    return m.as_bytes()
+
+
+def _part(content_type: str, body: str) -> EmailMessage:
+    part = EmailMessage()
+    part.set_content(body, subtype=content_type.split("/")[1], cte="quoted-printable")
+    return part
+
+
+async def test_phrase_split_across_html_parts_around_an_image(engine) -> None:  # noqa: ANN001
+    words = phrase()
+    raw = _apple_split(words)
+    parsed = parse_mail(raw, "m")
+    assert [a.content_type for a in parsed.attachments] == ["image/png"]  # both HTML parts are the body
+    row, conv, tags = await _stored(engine, raw)
+    _assert_nothing_kept(row, conv, words)
+    assert "[seed_phrase removed]" in row.text and row.html is None and row.raw is None
+    assert "sensitive" in tags
+
+
+@pytest.mark.parametrize(("name", "content_type", "body"), [
+    ("backup.txt", "text/plain", "{phrase}\n"),
+    ("wallet.html", "text/html", "<p><b>{phrase}</b></p>"),
+])
+async def test_phrase_in_a_text_attachment_is_not_stored(engine, name: str, content_type: str, body: str) -> None:  # noqa: ANN001
+    from inbox.store.schema import blobs
+
+    words = phrase()
+    m = EmailMessage()
+    m["From"] = "Alice Chen <alice@customer.example>"
+    m["Subject"] = "my backup file"
+    m["Message-ID"] = "<attach-1@customer.example>"
+    m.set_content("Attached is my backup, is it safe?")
+    maintype, subtype = content_type.split("/")
+    data = body.format(phrase=" ".join(words)).encode()
+    m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    row, conv, tags = await _stored(engine, m.as_bytes())
+    _assert_nothing_kept(row, conv, words)
+    [attachment] = row.attachments
+    assert attachment["name"] == name and "blob" not in attachment
+    async with engine.connect() as conn:
+        kept = (await conn.execute(select(blobs.c.data))).scalars().all()
+    assert all(word_runs(bytes(b).decode("utf-8", "replace"), words) == [] for b in kept)
+    assert "sensitive" in tags and row.text == "Attached is my backup, is it safe?"
