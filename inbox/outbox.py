@@ -41,6 +41,7 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event, EventBus
+from inbox.recipients import customer_identity
 from inbox.replies import choose_target, enqueue_reply, new_private_link_token
 from inbox.store.ops import upsert
 from inbox.store.schema import contact_identities, contacts, conversations, messages, outbox, thread_links
@@ -302,14 +303,5 @@ class OutboxDispatcher:
 
 
 async def _recipient(conn: AsyncConnection, conversation_id: int, connector_name: str) -> ContactIdentity | None:
-    """Who the customer is on this connector: the sender of its latest inbound message in the conversation."""
-    for condition in (messages.c.connector == connector_name, True):
-        row = (await conn.execute(
-            select(contact_identities).join(messages, messages.c.sender_identity_id == contact_identities.c.id)
-            .where(and_(messages.c.conversation_id == conversation_id, messages.c.direction == "inbound", condition))
-            .order_by(messages.c.id.desc()).limit(1)
-        )).first()
-        if row is not None:
-            return ContactIdentity(IdentityKind(row.kind), row.value, row.display_name, row.handle)
-    return None
-
+    """The conversation's customer on this connector (inbox.recipients), never simply the last sender."""
+    return await customer_identity(conn, conversation_id, connector_name)

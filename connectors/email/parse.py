@@ -250,13 +250,15 @@ def _extract_body(msg: Message, content_type: str) -> _Body:
     leaves: list[_Part] = []
     _leaves(_repaired(msg, content_type), leaves)
     texts: list[str] = []
-    html: str | None = None
+    htmls: list[str] = []
     attachments: list[Attachment] = []
     for index, part in enumerate(leaves):
         if part.content_type == "text/plain" and not part.is_attachment:
             texts.append(decode_bytes(_part_bytes(part), part.charset))
-        elif part.content_type == "text/html" and not part.is_attachment and html is None:
-            html = decode_bytes(_part_bytes(part), part.charset)
+        elif part.content_type == "text/html" and not part.is_attachment:
+            # Apple Mail splits the HTML around inline images (html, image, html): the parts are one body, shown
+            # together, and read together by the guard (half a phrase in each part is still a phrase).
+            htmls.append(decode_bytes(_part_bytes(part), part.charset))
         elif part.content_type.startswith("multipart/"):
             # an unrepairable multipart: show its raw text rather than nothing
             texts.append(decode_bytes(_part_bytes(part), part.charset))
@@ -265,6 +267,7 @@ def _extract_body(msg: Message, content_type: str) -> _Body:
             name = part.filename or _default_name(part, index)
             attachments.append(Attachment(name=name, content_type=part.content_type, size=len(data), content=data))
     text = "\n\n".join(t.strip("\r\n") for t in texts if t.strip())
+    html = "\n".join(htmls)
     safe_html = sanitize_html(html) if html else None
     if not text and safe_html:
         text = html_to_text(safe_html)

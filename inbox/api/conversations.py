@@ -23,7 +23,8 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event
-from inbox.replies import enqueue_reply
+from inbox.recipients import customer_identity, identity_json
+from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import insert_ignore
 from inbox.store.schema import (
     agents,
@@ -181,6 +182,8 @@ async def get_conversation(request: web.Request) -> web.Response:
     row = await _load(request, agent)
     async with ctx(request).engine.connect() as conn:
         [view] = await conversation_views(conn, [row])
+        # Who a reply goes to (the conversation's customer), shown beside the composer.
+        view["recipient"] = identity_json(await customer_identity(conn, row.id, row.connector))
     return web.json_response({"conversation": view})
 
 
@@ -230,8 +233,12 @@ async def preview(request: web.Request) -> web.Response:
     text = body.get("text")
     if not isinstance(text, str):
         return json_error(400, "text must be a string")
-    return web.json_response({"route": _decision_json(_guard_decision(request, text, conv), conv),
-                              "channel": conv.channel, "connector": conv.connector})
+    decision = _guard_decision(request, text, conv)
+    route = _decision_json(decision, conv)
+    async with ctx(request).engine.connect() as conn:
+        target = await choose_target(conn, conv.id, Visibility(route["visibility"]))
+        route["recipient"] = identity_json(await customer_identity(conn, conv.id, target.connector))
+    return web.json_response({"route": route, "channel": conv.channel, "connector": conv.connector})
 
 
 @routes.post("/api/v1/conversations/{id}/messages")
@@ -270,7 +277,8 @@ async def post_message(request: web.Request) -> web.Response:
             message_id = queued.message_id
             mentions = []
             route = _decision_json(decision, conv)
-            route.update({"visibility": queued.target.visibility.value, "connector": queued.target.connector})
+            route.update({"visibility": queued.target.visibility.value, "connector": queued.target.connector,
+                          "recipient": identity_json(await customer_identity(conn, conv.id, queued.target.connector))})
             if goes_private and conv.visibility == Visibility.PUBLIC.value:
                 await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "redirect_private",
                                                     "conversation_id": conv.id, "detail": "; ".join(route["reasons"])})

@@ -20,6 +20,7 @@ from inbox.config import InboxSettings
 from inbox.domain import InboundMessage, utcnow
 from inbox.events import Event, EventBus
 from inbox.pipeline.effects import AppliedEffects, apply_effects, write_effects
+from inbox.pipeline.mentions import mark_refused, write_notes
 from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Preparer, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
@@ -192,6 +193,8 @@ class Pipeline:
             first = s.opened_by_this_batch and id(s) not in views
             items.append(self._item(msgs[i], s, first, views, prepared[i]))
         items += [self._item(msgs[i], s, False, views, prepared[i]) for i, s in zip(edits, edit_states)]
+        refused = self.threader.refused_tickets
+        mark_refused(items, refused)
         self._run_stages(items)
 
         all_states = states + edit_states
@@ -201,6 +204,9 @@ class Pipeline:
             self.threader.known_links, with_events=self.events.has_subscribers,
         )
         await write_effects(conn, applied, now)
+        if refused:
+            # published after commit with the auto-replies
+            applied.reply_message_ids.extend(await write_notes(conn, items, states, refused, now))
         batch.applied = applied
         linked = sorted({s.id for m, s in zip(new_msgs, states) if m.link_token and s.id is not None})
         if linked:

@@ -39,6 +39,10 @@ def _has_secret(item: PipelineItem) -> bool:
     return any(f.tier == "secret" for f in item.findings)
 
 
+def _attachments(item: PipelineItem) -> tuple[Attachment, ...]:
+    return item.message.attachments if item.attachments is None else item.attachments
+
+
 async def _attachments_json(conn: AsyncConnection, attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
     """Metadata in the row; bodies once per content hash in `blobs`."""
     out = []
@@ -77,7 +81,7 @@ async def persist_batch(
             identities[(m.sender.kind.value, m.sender.value)][0], item.text,
             # Sanitized HTML is not masked span by span: with a secret in the message, keep the masked text only.
             None if findings and _has_secret(item) else item.html, item.subject, _RECEIVED,
-            await _attachments_json(conn, m.attachments) if m.attachments else [],
+            await _attachments_json(conn, attachments) if (attachments := _attachments(item)) else [],
             findings_json(findings) if findings else [], sorted(m.flags) if m.flags else [], item.raw,
             m.reply_to_provider_id, m.sent_at,
         ))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Protocol, Sequence
 
-from inbox.domain import ConversationStatus, InboundMessage, Priority, Visibility
+from inbox.domain import Attachment, ConversationStatus, InboundMessage, Priority, Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,8 @@ class PipelineItem:
     effects: Effects = field(default_factory=Effects)
     subject: str | None = None  # stored as given here: the guard masks secrets in it
     html: str | None = None  # stored as given here: the guard drops it when the message had a secret
+    # stored as given here (None: the message's own): the guard drops the bytes of a text attachment with a secret
+    attachments: tuple[Attachment, ...] | None = None
     prepared: Prepared | None = None  # analysis done ahead, if any (see Prepared)
 
 

@@ -3,6 +3,12 @@
 Threading order (strongest first): a quoted ticket number of the same connector, a private-link token, the
 connector's thread hints, its thread key; for email, a same-subject conversation of the same contact within a
 window. A resolved conversation reopens when the customer writes within the reopen window, else a new one starts.
+
+A quoted ticket number is not proof of anything: ticket numbers count up and are printed in every auto-reply. It
+joins its ticket only when the sender is that conversation's contact (any identity of that contact) or the message
+really replies in the thread (its In-Reply-To/References name a message of that conversation). Otherwise the
+message threads as if no number were quoted, and the refusal is reported (`refused_tickets`) so the pipeline can
+tag the conversation it lands in and tell the agents, who may merge it deliberately.
 """
 from __future__ import annotations
 
@@ -166,6 +172,8 @@ class Threader:
         self.subject_window = subject_window
         # Links found by the last assign(): the writer skips re-writing those that did not change.
         self.known_links: dict[tuple[str, str], int] = {}
+        # Of the last assign(): message index -> the conversation id of a ticket it quoted but may not join.
+        self.refused_tickets: dict[int, int] = {}
 
     async def assign(
         self,
@@ -196,8 +204,11 @@ class Threader:
 
         batch_links: dict[tuple[str, str], ConversationState] = {}
         out: list[ConversationState] = []
-        for m, contact_id in zip(msgs, contact_of):
-            state = self._find(m, states, linked, token_conv, batch_links)
+        self.refused_tickets = {}
+        for index, (m, contact_id) in enumerate(zip(msgs, contact_of)):
+            state = self._by_ticket(m, contact_id, states, linked, batch_links, index)
+            if state is None:
+                state = self._find(m, states, linked, token_conv, batch_links)
             if state is None and m.channel == Channel.EMAIL:
                 state = await self._by_subject(conn, m, contact_id, now, states)
             if state is not None and state.status == ConversationStatus.RESOLVED and not state.opened_by_this_batch:
@@ -229,12 +240,20 @@ class Threader:
                 s.id = cid
         return out
 
+    def _by_ticket(self, m, contact_id, states, linked, batch_links, index) -> ConversationState | None:  # noqa: ANN001
+        """The quoted ticket's conversation, if this sender may join it (see the module's docstring)."""
+        if not m.ticket_hint:
+            return None
+        cid = parse_ticket(m.ticket_hint)
+        state = states.get(cid) if cid is not None else None
+        if state is None or state.connector != m.connector:
+            return None
+        if state.contact_id == contact_id or _replies_in(m, state, linked, batch_links):
+            return state
+        self.refused_tickets[index] = state.id  # type: ignore[assignment] - loaded states have ids
+        return None
+
     def _find(self, m, states, linked, token_conv, batch_links) -> ConversationState | None:  # noqa: ANN001
-        if m.ticket_hint:
-            cid = parse_ticket(m.ticket_hint)
-            state = states.get(cid) if cid is not None else None
-            if state is not None and state.connector == m.connector:
-                return state
         if m.link_token and m.link_token in token_conv:
             return states.get(token_conv[m.link_token])
         for k in (*m.thread_hints, m.thread_key):
@@ -269,6 +288,17 @@ class Threader:
         if row.id not in states:
             states.update(await load_conversations(conn, {row.id}))
         return states.get(row.id)
+
+
+def _replies_in(m: InboundMessage, state: ConversationState, linked: dict[tuple[str, str], int],
+                batch_links: dict[tuple[str, str], ConversationState]) -> bool:
+    """Whether the message's In-Reply-To/References name a message of that conversation (a participant of the
+    thread: someone in copy answering, a colleague of the customer)."""
+    for hint in m.thread_hints:
+        key = (m.connector, hint)
+        if linked.get(key) == state.id or batch_links.get(key) is state:
+            return True
+    return False
 
 
 def _insert_row(s: ConversationState, now: datetime) -> dict:

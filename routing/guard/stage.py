@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from inbox.domain import Priority, Visibility
 from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, PipelineItem
 from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
+from routing.guard.mail_parts import attachment_findings, html_view, merged, subject_spans
 from routing.guard.raw import mask_raw
 from routing.guard.texts import reply_language
 from routing.sensitive import DetectorOptions, SensitiveDetector, redact_where
@@ -45,33 +47,47 @@ class SensitiveStage:
         for item in items:
             self._process_one(item)
 
+    def _masks(self, finding: Finding) -> bool:
+        return self.policy.enabled_kind(finding.kind) and self.policy.rule_for(finding.kind).mask_at_rest
+
     def _process_one(self, item: PipelineItem) -> None:
         policy = self.policy
+        self._text_from_html(item)
         prepared = item.prepared
         detected = prepared.findings if prepared is not None and prepared.text == item.text else \
             self._detector.detect(item.text)
         findings = [finding for finding in detected if policy.enabled_kind(finding.kind)]
-        masked_kinds = {kind for kind in {f.kind for f in findings} if policy.rule_for(kind).mask_at_rest}
+        in_subject: list[Finding] = []
+        if item.subject:
+            in_subject, run_on = subject_spans(item.subject, item.text, self._detector.detect, self._masks)
+            findings = merged(findings, run_on) if run_on else findings
+        beside = [*in_subject, *self._text_attachments(item)]  # secrets found outside the text
+        masked_kinds = {kind for kind in {f.kind for f in (*findings, *beside)} if policy.rule_for(kind).mask_at_rest}
         secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
         masked_text, masked_findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)
+        if in_subject:
+            item.subject, _ = redact_where(item.subject or "", in_subject, lambda finding: True)
+            item.effects.audit.append(AuditEntry("guard", "mask_subject", "secret masked in the subject"))
+        masked_beside = self._mask_side_texts(item, bool(masked_kinds), subject_done=bool(in_subject))
         outcome = mask_raw(
             item.raw,
             secret_values,
             self._detector,
-            lambda finding: policy.enabled_kind(finding.kind) and policy.rule_for(finding.kind).mask_at_rest,
+            self._masks,
             policy.max_raw_scan_chars,
             known={item.text: masked_text},
+            had_secret=bool(masked_kinds) or masked_beside,
+            subject=item.subject,
         )
         item.raw = outcome.raw
         if outcome.note:
             item.effects.audit.append(AuditEntry("guard", "mask_raw", outcome.note))
-        self._mask_side_texts(item, bool(secret_values))
-        if not findings:
+        if not findings and not beside:
             item.findings = []
             return
         language = item.language or reply_language(item.text, item.message.language)
         item.text, item.findings = masked_text, masked_findings
-        kinds = list(dict.fromkeys(finding.kind for finding in findings))
+        kinds = list(dict.fromkeys(finding.kind for finding in (*findings, *beside)))
         effects = item.effects
         if masked_kinds:
             effects.audit.append(AuditEntry("guard", "mask", "masked before storage: " + ", ".join(sorted(masked_kinds))))
@@ -89,11 +105,47 @@ class SensitiveStage:
                 effects.add_tags.update(f"{policy.tag}:{kind}" for kind in flagged)
             effects.audit.append(AuditEntry("guard", "detect", "kinds: " + ", ".join(flagged)))
 
-    def _mask_side_texts(self, item: PipelineItem, had_secret: bool) -> None:
-        """Subject and HTML, when the pipeline item carries them (PipelineItem may grow `subject`/`html` fields;
-        until then the store should call `mask_secrets` on them). HTML of a message with a secret is dropped:
-        markup between words can hide a phrase from the patterns, and the masked text renders the message."""
-        for field in ("subject", "html"):
+    def _text_attachments(self, item: PipelineItem) -> list[Finding]:
+        """Text and HTML files attached to the message: one with a secret is kept as a name without its bytes
+        (they would be stored in clear in the blob store). Returns what was found, for tagging and policy."""
+        found: list[Finding] = []
+        kept = []
+        for attachment in item.message.attachments if item.attachments is None else item.attachments:
+            secrets = [f for f in attachment_findings(attachment, self._detector.detect, self.policy.max_raw_scan_chars)
+                       if self._masks(f)]
+            if secrets:
+                found.extend(secrets)
+                attachment = replace(attachment, content=None)
+                item.effects.audit.append(AuditEntry("guard", "mask_attachment",
+                                                     "attachment content dropped: it held a secret"))
+            kept.append(attachment)
+        if found:
+            item.attachments = tuple(kept)
+        return found
+
+    def _text_from_html(self, item: PipelineItem) -> None:
+        """A secret in the HTML part that the plain part does not have: the HTML is what the customer's mail program
+        showed, so its text (masked below) becomes the message text, and the HTML is dropped with the secret."""
+        if not isinstance(item.html, str) or not item.html:
+            return
+        shown = html_view(item.html)
+        lead = item.subject + "\n" if item.subject else ""  # a phrase may start in the subject
+
+        def has_secret(body: str) -> bool:
+            return any(self._masks(f) for f in self._detector.detect(lead + body))
+
+        if not has_secret(shown) or has_secret(item.text):
+            return  # nothing in the HTML, or the plain part carries it too: masked there, and the HTML dropped
+        item.text = shown
+        item.effects.audit.append(AuditEntry("guard", "text_from_html",
+                                             "the HTML part held a secret the plain part did not; its text is kept"))
+
+    def _mask_side_texts(self, item: PipelineItem, had_secret: bool, subject_done: bool = False) -> bool:
+        """Subject and HTML, when the pipeline item carries them. HTML of a message with a secret is dropped:
+        markup between words can hide a phrase from the patterns, and the masked text renders the message.
+        True when a secret was masked here that the message's text did not have."""
+        masked_here = False
+        for field in ("html",) if subject_done else ("subject", "html"):  # a masked subject is not re-read
             value = getattr(item, field, None)
             if not isinstance(value, str):
                 continue
@@ -104,7 +156,9 @@ class SensitiveStage:
             masked, _ = mask_secrets(value, self.policy)
             if masked != value:
                 setattr(item, field, masked)
+                masked_here = True
                 item.effects.audit.append(AuditEntry("guard", f"mask_{field}", f"secret masked in the {field}"))
+        return masked_here
 
     def _public(self, item: PipelineItem, rules: dict[str, TierRule], language: str, may_reply: bool) -> list[str]:
         texts = self.policy.texts

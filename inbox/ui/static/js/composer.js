@@ -18,6 +18,12 @@ function kindsText(findings) {
   return [...new Set(findings.map((f) => findingLabel(f.kind)))].join(t("common.listSep"));
 }
 
+// Who a reply goes to, as the API names it: the conversation's customer on the reply's channel.
+function recipientText(r) {
+  const name = r.display_name || (r.handle ? `@${r.handle}` : "");
+  return name && name !== r.value ? `${name} <${r.value}>` : r.value;
+}
+
 export class Composer {
   constructor(conversation, { agents, onSent, onTyping }) {
     this.conversation = conversation;
@@ -57,7 +63,9 @@ export class Composer {
   }
 
   setConversation(conversation) {
-    this.conversation = conversation;
+    // An event's copy of the conversation does not say who replies go to: keep what the last full read said.
+    const recipient = conversation.recipient === undefined ? this.conversation.recipient : conversation.recipient;
+    this.conversation = { ...conversation, recipient };
     this.renderDestination();
   }
 
@@ -83,7 +91,8 @@ export class Composer {
   renderDestination() {
     const c = this.conversation;
     this.destination.textContent = this.mode === "note" ? t("composer.noteTo")
-      : t("composer.to", { channel: t(`channel.${c.channel}`), visibility: t(`visibility.${c.visibility}Thread`), connector: c.connector });
+      : t("composer.to", { channel: t(`channel.${c.channel}`), visibility: t(`visibility.${c.visibility}Thread`), connector: c.connector })
+        + (c.recipient ? ` · ${t("composer.recipient", { who: recipientText(c.recipient) })}` : "");
     this.destination.className = `destination vis-${this.mode === "note" ? "note" : c.visibility}`;
   }
 
@@ -179,7 +188,10 @@ export class Composer {
     if (this.mode !== "reply" || !text.trim()) { clear(this.guard); return; }
     try {
       const body = await post(`/api/v1/conversations/${this.conversation.id}/preview`, { text });
-      if (seq === this.previewSeq) this.renderGuard(body.route);
+      if (seq === this.previewSeq) {
+        if (body.route.recipient !== undefined) this.setConversation({ ...this.conversation, recipient: body.route.recipient });
+        this.renderGuard(body.route);
+      }
     } catch (e) {
       if (seq === this.previewSeq) fill(this.guard, h("div.muted", { text: `${t("guard.unavailable")}: ${e.message}` }));
     }
