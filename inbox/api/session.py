@@ -11,6 +11,7 @@ from aiohttp import WSMsgType, web
 from inbox.api.context import bearer, can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import agent_for_token, login, logout
 from inbox.events import Event
+from inbox.teams import cached_team_warnings
 
 routes = web.RouteTableDef()
 
@@ -18,7 +19,10 @@ routes = web.RouteTableDef()
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     app = ctx(request)
-    return web.json_response({"status": "ok", "connectors": app.supervisor.health()})
+    body: dict[str, object] = {"status": "ok", "connectors": app.supervisor.health()}
+    if app.rules is not None:  # rules that route to a team nobody is in: said here too, not only in check-config
+        body["warnings"] = await cached_team_warnings(app.engine, app.rules.current)
+    return web.json_response(body)
 
 
 @routes.post("/api/v1/auth/login")

@@ -15,6 +15,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 from enum import StrEnum
+from collections.abc import Mapping
 from typing import TextIO, TypeVar
 
 from inbox.domain import (Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority,
@@ -117,9 +118,12 @@ def _effects_json(effects: Effects) -> dict[str, object]:
     }
 
 
-def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = None) -> int:
+def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = None,
+        team_problems: Mapping[str, str] | None = None) -> int:
     """Print what the rules at `rules_path` would do for each input line. 0: ran; 2: the rules file is bad.
-    `guard`: the sensitive-data stage to run first (the `inbox route` command passes the config's)."""
+    `guard`: the sensitive-data stage to run first (the `inbox route` command passes the config's).
+    `team_problems`: team -> why conversations routed there would wait (missing, no agents); a line whose effects
+    route to such a team carries it under "warnings"."""
     try:
         rules = load_rules(rules_path)
     except RulesError as error:
@@ -141,6 +145,8 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = No
             "effects": _effects_json(item.effects),
             "audit": [{"actor": e.actor, "action": e.action, "detail": e.detail} for e in item.effects.audit],
         }
+        if team_problems and item.effects.team in team_problems:
+            out["warnings"] = [team_problems[item.effects.team]]
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

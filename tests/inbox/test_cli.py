@@ -1,8 +1,23 @@
 """The `inbox` command as a user runs it (a subprocess with the installed entry point's module)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """The CLI's default data directory is under $XDG_DATA_HOME: never the real one; and this tree's code runs."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("INBOX_DATA_DIR", raising=False)
+    monkeypatch.delenv("INBOX_CONFIG", raising=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
 
 
 def run(*args: str, stdin: str = "", cwd=None, env=None) -> subprocess.CompletedProcess:  # noqa: ANN001
@@ -13,6 +28,7 @@ def run(*args: str, stdin: str = "", cwd=None, env=None) -> subprocess.Completed
 def test_user_add_then_duplicate_is_refused(tmp_path) -> None:  # noqa: ANN001
     cfg = tmp_path / "inbox.yaml"
     cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n")
+    assert run("db", "upgrade", "--config", str(cfg)).returncode == 0  # user commands never create a database
     ok = run("user", "add", "Ann@Example.com", "--role", "admin", "--password-stdin", "--config", str(cfg),
              stdin="a-long-password\n")
     assert ok.returncode == 0, ok.stderr
