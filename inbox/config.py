@@ -40,10 +40,6 @@ class DatabaseSettings(_Strict):
     url: str | None = None  # None: inbox.db in the data directory (inbox.datadir); always set once loaded
 
 
-def _default_database() -> DatabaseSettings:
-    return DatabaseSettings(url=choose_database(None, None).url)
-
-
 class ServerSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -75,7 +71,7 @@ class ConnectorEntry:
 @dataclass(frozen=True)
 class Settings:
     source: str  # the file it came from, or "built-in defaults"
-    database: DatabaseSettings = field(default_factory=_default_database)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
@@ -86,8 +82,8 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        assert self.database.url is not None  # load_settings always resolves it
-        return self.database.url
+        """The URL every command uses (load_settings resolves it; settings built in code get the default)."""
+        return self.database.url or choose_database(None, self.data_dir).url
 
     @property
     def public_url(self) -> str:
@@ -268,8 +264,9 @@ def _parse_connectors(raw: Any, source: str, problems: list[str], environ: Any =
             problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
         own: list[str] = []
         config = _parse_one_connector(str(name), block, source, own)
+        # A key whose variable is not set has said so already; its empty stand-in's validation error adds nothing.
+        own = [p for p in own if not any(p.startswith(f"{source}: {key}:") for key in unset)]
         if disabled and unset:
-            own = [p for p in own if not any(p.startswith(f"{source}: {key}:") for key in unset)]
             missing = ", ".join(sorted(set(unset.values())))
             if config is None and not own:
                 notes.append(f"{source}: {where}: disabled, and not loaded: {missing} not set "
