@@ -198,9 +198,9 @@ def build_app(settings: Settings) -> web.Application:
         async with engine.connect() as conn:
             saved = (await conn.execute(select(connector_configs))).all()
             if (await conn.execute(select(func.count()).select_from(agents))).scalar_one() == 0:
-                print("no agents yet: create an admin with\n"
-                      "  echo 'a-long-password' | inbox user add admin@example.com --role admin --password-stdin",
-                      flush=True)
+                from inbox.cli_users import add_admin_hint
+
+                print(f"no agents yet: create an admin with\n  {add_admin_hint(settings)}", flush=True)
         for row in saved:
             if row.name in app[CTX].config_connectors:
                 continue

@@ -215,3 +215,22 @@ def add_user_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     ds.add_argument("email", help="the agent's email address")
     en = command("enable", cmd_user_enable, "let a disabled agent sign in again")
     en.add_argument("email", help="the agent's email address")
+
+
+def add_admin_hint(settings: Settings) -> str:
+    """The command that creates the first admin in *this* database: the program as it was started (e.g.
+    .venv/bin/inbox, not on PATH) and the options that lead to the same database."""
+    import os
+    import shlex
+    from pathlib import Path
+
+    from inbox.datadir import default_data_dir
+
+    program = sys.argv[0] if os.path.basename(sys.argv[0]) == "inbox" else "inbox"
+    options = ""
+    if settings.source != "built-in defaults" and Path(settings.source).is_file():
+        options += f" --config {shlex.quote(str(Path(settings.source).absolute()))}"
+    if settings.data_dir != default_data_dir().absolute():
+        options += f" --data-dir {shlex.quote(str(settings.data_dir))}"
+    return (f"echo 'a-long-password' | {shlex.quote(program)} user add admin@example.com --role admin "
+            f"--password-stdin{options}")

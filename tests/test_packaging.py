@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_carries_what_the_app_loads_at_run_time(tmp_path) -> None:  # noqa: ANN001
     # From a clean copy: setuptools reuses build/lib in the tree, whose stale files could hide a packaging gap.
     source = tmp_path / "src"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__",
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
                                                               "test-artifacts", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
                     str(tmp_path), str(source)], check=True, timeout=300)
@@ -25,6 +25,7 @@ def test_wheel_carries_what_the_app_loads_at_run_time(tmp_path) -> None:  # noqa
         "inbox/store/migrations/versions/0001_initial_schema.py",
         "inbox/static/chat-demo.html",
         "inbox/static/chat-demo.js",
+        "inbox/defaults/rules.yaml",  # the default rules, used wherever `inbox serve` starts
     ):
         assert required in names, f"{required} missing from the wheel"
     # Data the routing packages read at run time (corpora, word lists, templates) travels with them.
