@@ -221,9 +221,19 @@ def _team_problems(settings: Settings, rules_path: str) -> dict[str, str]:
 
 
 def cmd_import_mbox(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from inbox.config import RoutingSettings
+    from inbox.datadir import display
     from inbox.importer import import_mbox_command
 
-    return import_mbox_command(_settings(args), args.file, args.connector)
+    settings = _settings(args)
+    print(f"database: {display(settings.database_url)}", file=sys.stderr)
+    if settings.default_rules:
+        # As before the rules came with the package: a config that names no rules file imports without rules, so
+        # the default off-hours auto-reply is not queued for every mail of an old backlog.
+        settings = replace(settings, routing=RoutingSettings(rules=False))
+    return import_mbox_command(settings, args.file, args.connector)
 
 
 EXAMPLES = """\

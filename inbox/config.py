@@ -79,6 +79,7 @@ class Settings:
     guard: dict[str, Any] = field(default_factory=dict)  # validated by routing.guard.GuardPolicy where it is used
     notices: tuple[str, ...] = ()  # worth saying, not errors (a legacy database location, a disabled connector)
     data_dir: Path = field(default_factory=lambda: default_data_dir().absolute())
+    default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
 
     @property
     def database_url(self) -> str:
@@ -133,11 +134,12 @@ def _resolve(settings: Settings, data_dir: str | Path | None) -> Settings:
         raise ConfigError([f"{settings.source}: database.url: {e}"]) from None
     directory = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
     rules = settings.routing.rules
-    if rules is None:
+    defaulted = rules is None
+    if defaulted:
         rules = str(default_rules_path(directory))
     notices = settings.notices + ((choice.notice,) if choice.notice else ())
     return replace(settings, database=DatabaseSettings(url=choice.url), routing=RoutingSettings(rules=rules),
-                   notices=notices, data_dir=directory.absolute())
+                   notices=notices, data_dir=directory.absolute(), default_rules=defaulted)
 
 
 def find_config_path(explicit: str | None) -> Path | None:
