@@ -16,6 +16,7 @@ from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
 from inbox.config import ConfigError, Settings, parse_connector
+from inbox.datadir import DatabaseUnavailable, explain_failure
 from inbox.events import EventBus
 from inbox.outbox import OutboxDispatcher
 from inbox.pipeline.core import Pipeline
@@ -23,6 +24,7 @@ from inbox.pipeline.stages import Stage, WebhookCall
 from inbox.store import db
 from inbox.store.schema import agents, connector_configs
 from inbox.supervisor import Supervisor
+from inbox.teams import ensure_teams, named_teams
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -87,12 +89,21 @@ def tune_gc() -> None:
 
 
 async def prepare_database(settings: Settings):  # noqa: ANN201 - AsyncEngine
-    engine = db.create_engine(settings.database.url)
-    if db.is_sqlite(settings.database.url):
-        await db.upgrade(engine)  # the embedded default keeps itself current
-    elif await db.current_revision(engine) != db.head_revision():
-        await engine.dispose()
-        raise SchemaOutOfDate("the database schema is not current: run `inbox db upgrade` first")
+    url = settings.database_url
+    try:
+        engine = db.create_engine(url)
+        if db.is_sqlite(url):
+            await db.upgrade(engine)  # the embedded default keeps itself current
+        elif await db.current_revision(engine) != db.head_revision():
+            await engine.dispose()
+            raise SchemaOutOfDate("the database schema is not current: run `inbox db upgrade` first")
+    except SchemaOutOfDate:
+        raise
+    except Exception as error:  # noqa: BLE001 - unreachable or unopenable: one plain line instead of a traceback
+        message = explain_failure(error, url)
+        if message is None:
+            raise
+        raise DatabaseUnavailable(message) from None
     return engine
 
 
@@ -171,6 +182,10 @@ def build_app(settings: Settings) -> web.Application:
         engine = await prepare_database(settings)
         events = EventBus()
         stages, rules, policy = build_stages(settings)
+        if rules is not None:  # a rule routing to a team that doesn't exist would hide conversations from agents
+            created = await ensure_teams(engine, named_teams(rules.current))
+            if created:
+                log.info("created the teams the rules name: %s", ", ".join(created))
         await asyncio.to_thread(warm_up)
         tune_gc()
         supervisor: Supervisor
@@ -188,9 +203,9 @@ def build_app(settings: Settings) -> web.Application:
         async with engine.connect() as conn:
             saved = (await conn.execute(select(connector_configs))).all()
             if (await conn.execute(select(func.count()).select_from(agents))).scalar_one() == 0:
-                print("no agents yet: create an admin with\n"
-                      "  echo 'a-long-password' | inbox user add admin@example.com --role admin --password-stdin",
-                      flush=True)
+                from inbox.cli_users import add_admin_hint
+
+                print(f"no agents yet: create an admin with\n  {add_admin_hint(settings)}", flush=True)
         for row in saved:
             if row.name in app[CTX].config_connectors:
                 continue

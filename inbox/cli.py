@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import sys
 from collections.abc import Sequence
@@ -45,96 +46,107 @@ def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
 
 def _settings(args: argparse.Namespace) -> Settings:
     try:
-        return load_settings(args.config)
+        return load_settings(args.config, data_dir=args.data_dir)
     except ConfigError as e:
         for line in e.problems:
             print(f"config error: {line}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
+def _listen_error(error: OSError, host: str, port: int) -> str | None:
+    """A plain sentence for a server socket that can't be opened, or None for any other OSError."""
+    where = f"{host}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        return (f"cannot listen on {where}: the port is in use (is another inbox running?). Pick another with "
+                "--port N or server.port in the config")
+    if error.errno == errno.EACCES:
+        return f"cannot listen on {where}: permission denied (ports below 1024 need root; use e.g. --port 8080)"
+    if error.errno == errno.EADDRNOTAVAIL or error.__class__.__name__ == "gaierror":
+        return f"cannot listen on {where}: {host} is not an address of this machine (try --host 127.0.0.1)"
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from inbox.app import SchemaOutOfDate, build_app
+    from inbox.config import seed_rules
+    from inbox.datadir import DatabaseUnavailable, display
+    from routing.rules import RulesError
 
     settings = _settings(args)
     setup_logging(settings, args.log_level)
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
-    log.info("config: %s; database: %s", settings.source, settings.database.url.split("@")[-1])
+    for notice in settings.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    try:
+        settings = seed_rules(settings)
+    except OSError as e:
+        print(f"error: cannot write the default rules into {settings.data_dir}: {e.strerror}", file=sys.stderr)
+        return 2
+    rules = settings.routing.rules or "none"
+    print(f"config: {settings.source}; database: {display(settings.database_url)}; rules: {rules}", flush=True)
     print(f"inbox serving on http://{host}:{port}  (agent UI at /, customer demo chat at /chat/demo)", flush=True)
-    from routing.rules import RulesError
-
     try:
         web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True)
-    except SchemaOutOfDate as e:
+    except (SchemaOutOfDate, DatabaseUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except RulesError as e:
         for line in e.errors:
             print(f"config error: {settings.source}: routing.rules: {line}", file=sys.stderr)
         return 2
+    except OSError as e:
+        message = _listen_error(e, host, port)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 2
     return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from inbox.datadir import display, explain_failure
     from inbox.store import db
 
     settings = _settings(args)
+    print(f"database: {display(settings.database_url)}", file=sys.stderr)
+    for notice in settings.notices:
+        print(f"note: {notice}", file=sys.stderr)
 
     async def run() -> str | None:
-        engine = db.create_engine(settings.database.url)
+        engine = db.create_engine(settings.database_url)
         try:
             await db.upgrade(engine)
             return await db.current_revision(engine)
         finally:
             await engine.dispose()
 
-    print(f"database at revision {asyncio.run(run())}")
+    try:
+        revision = asyncio.run(run())
+    except Exception as e:  # noqa: BLE001 - an unreachable database is said plainly, anything else re-raised
+        message = explain_failure(e, settings.database_url)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    print(f"database at revision {revision}")
     return 0
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
-    from inbox.auth import AgentError, create_agent
-    from inbox.store import db
-
-    settings = _settings(args)
-    if not args.password_stdin:
-        print("error: pass the password on standard input with --password-stdin", file=sys.stderr)
-        return 2
-    password = sys.stdin.readline().rstrip("\r\n")
-
-    async def run() -> int:
-        engine = db.create_engine(settings.database.url)
-        try:
-            if db.is_sqlite(settings.database.url):
-                await db.upgrade(engine)
-            agent = await create_agent(engine, args.email, password, args.role, args.name, args.team)
-        except AgentError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        finally:
-            await engine.dispose()
-        print(f"added {agent.role} {agent.email} (id {agent.id})")
-        return 0
-
-    return asyncio.run(run())
-
-
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from inbox.datadir import display, sqlite_file
+
     path = find_config_path(args.config)
-    try:
-        settings = load_settings(args.config)
-    except ConfigError as e:
-        for line in e.problems:
-            print(f"config error: {line}", file=sys.stderr)
-        return 2
+    settings = _settings(args)
     problems = []
+    ruleset = None
     if settings.routing.rules:
         try:
             from routing.rules import RulesError, load_rules
 
-            load_rules(settings.routing.rules)
+            ruleset = load_rules(settings.routing.rules)
         except RulesError as e:
             problems.append(f"{settings.source}: routing.rules: {e}")
         except OSError as e:
@@ -143,8 +155,22 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         print(f"config error: {p}", file=sys.stderr)
     if problems:
         return 2
+    for notice in settings.notices:
+        print(f"note: {notice}", file=sys.stderr)
     names = ", ".join(f"{c.name} ({c.config.type}{'' if c.config.enabled else ', disabled'})" for c in settings.connectors)
     print(f"{path or 'built-in defaults'}: OK — connectors: {names or 'none'}")
+    db_file = sqlite_file(settings.database_url)
+    state = "" if db_file is None else (" (exists)" if db_file.is_file() else " (not created yet: serve creates it)")
+    print(f"database: {display(settings.database_url)}{state}")
+    print(f"rules: {settings.routing.rules or 'none'}")
+    if ruleset is not None:
+        from inbox.teams import check_without_serving
+
+        team_problems, note = check_without_serving(settings.database_url, ruleset)
+        for line in team_problems.values():
+            print(f"warning: {line}", file=sys.stderr)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     return 0
 
 
@@ -166,75 +192,118 @@ def cmd_route(args: argparse.Namespace) -> int:
     from routing.guard import GuardPolicy, SensitiveStage
 
     settings = _settings(args)
-    rules = args.rules or settings.routing.rules or "config/rules.yaml"
+    rules = args.rules or settings.routing.rules
     if not args.dry_run:
         print("error: only --dry-run is supported: routing of live messages happens in `inbox serve`", file=sys.stderr)
         return 2
+    if not rules:
+        print("error: no rules: the config says `routing.rules: false`; name a file with --rules", file=sys.stderr)
+        return 2
+    team_problems = _team_problems(settings, str(rules))
+    for line in team_problems.values():
+        print(f"warning: {line}", file=sys.stderr)
     # The guard runs first, with the config's policy, as in `inbox serve` (rules see masked text and findings).
-    return run(rules, sys.stdin, sys.stdout, SensitiveStage(GuardPolicy.model_validate(settings.guard)))
+    return run(str(rules), sys.stdin, sys.stdout, SensitiveStage(GuardPolicy.model_validate(settings.guard)),
+               team_problems=team_problems)
+
+
+def _team_problems(settings: Settings, rules_path: str) -> dict[str, str]:
+    """Teams the rules route to that are missing or empty, in the database serve uses (empty if it can't tell)."""
+    from inbox.teams import check_without_serving
+    from routing.rules import RulesError, load_rules
+
+    try:
+        ruleset = load_rules(rules_path)
+    except RulesError:
+        return {}  # the dry run reports the rules' own errors
+    problems, note = check_without_serving(settings.database_url, ruleset)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return problems
 
 
 def cmd_import_mbox(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from inbox.config import RoutingSettings
+    from inbox.datadir import display
     from inbox.importer import import_mbox_command
 
-    return import_mbox_command(_settings(args), args.file, args.connector)
+    settings = _settings(args)
+    print(f"database: {display(settings.database_url)}", file=sys.stderr)
+    if settings.default_rules:
+        # As before the rules came with the package: a config that names no rules file imports without rules, so
+        # the default off-hours auto-reply is not queued for every mail of an old backlog.
+        settings = replace(settings, routing=RoutingSettings(rules=False))
+    return import_mbox_command(settings, args.file, args.connector)
+
+
+EXAMPLES = """\
+examples:
+  inbox serve                                   # SQLite in the data directory, in-app chat, default rules
+  echo 'a-long-password' | inbox user add admin@example.com --role admin --password-stdin
+  inbox user list
+  inbox check-config --config /etc/omni-inbox/inbox.yaml
+  echo '{"text": "my seed phrase is ..."}' | inbox scan
+  echo '{"text": "提现还没到账"}' | inbox route --dry-run
+
+data: the SQLite database (and the editable rules) live in --data-dir, else $INBOX_DATA_DIR, else
+$XDG_DATA_HOME/omni-inbox (~/.local/share/omni-inbox), unless the config's database.url names another database.
+config: --config, else $INBOX_CONFIG, else config/inbox.yaml in the working directory, else built-in defaults.
+"""
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="inbox", description="Omnichannel support inbox")
-    p.add_argument("--config", help="config file (default: $INBOX_CONFIG, else config/inbox.yaml, else built-in)")
-    sub = p.add_subparsers(dest="command", required=True)
+    from inbox.cli_users import add_user_commands
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
-        sp = sub.add_parser(name, help=help_text)
-        sp.add_argument("--config", default=argparse.SUPPRESS, help="config file")
+    p = argparse.ArgumentParser(prog="inbox", description="Omnichannel support inbox", epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    config_help = "config file (default: $INBOX_CONFIG, else config/inbox.yaml if present, else built-in defaults)"
+    data_help = ("directory for the SQLite database and the editable rules (default: $INBOX_DATA_DIR, else "
+                 "$XDG_DATA_HOME/omni-inbox or ~/.local/share/omni-inbox)")
+    p.add_argument("--config", metavar="PATH", help=config_help)
+    p.add_argument("--data-dir", metavar="DIR", help=data_help)
+    # The same options after the subcommand (`inbox serve --config X`); SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=config_help)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_help)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(parent: argparse._SubParsersAction, name: str, func, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
+        sp = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
         sp.set_defaults(func=func)
         return sp
 
-    s = add("serve", cmd_serve, "run the HTTP server and every enabled connector")
-    s.add_argument("--host")
-    s.add_argument("--port", type=int)
-    s.add_argument("--log-level", default="INFO")
+    s = add(sub, "serve", cmd_serve, "run the HTTP server and every enabled connector")
+    s.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080; 0 picks a free one)")
+    s.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="how much to log (default: INFO)")
 
-    dbp = sub.add_parser("db", help="database maintenance")
-    dbsub = dbp.add_subparsers(dest="db_command", required=True)
-    up = dbsub.add_parser("upgrade", help="apply migrations")
-    up.add_argument("--config", default=argparse.SUPPRESS)
-    up.set_defaults(func=cmd_db_upgrade)
+    dbp = sub.add_parser("db", help="database maintenance", description="database maintenance")
+    dbsub = dbp.add_subparsers(dest="db_command", required=True, metavar="{upgrade}")
+    add(dbsub, "upgrade", cmd_db_upgrade, "create the database or apply migrations (serve does it by itself on SQLite)")
 
-    up = sub.add_parser("user", help="agents")
-    usub = up.add_subparsers(dest="user_command", required=True)
-    ua = usub.add_parser("add", help="create an agent; the password comes on standard input")
-    ua.add_argument("--config", default=argparse.SUPPRESS)
-    ua.add_argument("email")
-    ua.add_argument("--role", choices=["admin", "agent"], required=True)
-    ua.add_argument("--name")
-    ua.add_argument("--team")
-    ua.add_argument("--password-stdin", action="store_true")
-    ua.set_defaults(func=cmd_user_add)
+    add_user_commands(sub, common, _settings)
 
-    add("check-config", cmd_check_config, "validate the config; errors name the file and key")
-    sc = add("scan", cmd_scan, "sensitive-data detector as a filter (JSON lines in and out)")
-    sc.add_argument("--plain", action="store_true", help="one text per input line")
-    add("classify", cmd_classify, "issue-type classifier as a filter (JSON lines in and out)")
-    rt = add("route", cmd_route, "show which rules fire for messages (JSON lines)")
-    rt.add_argument("--dry-run", action="store_true")
-    rt.add_argument("--rules", help="rules file (default: routing.rules from the config)")
+    add(sub, "check-config", cmd_check_config, "validate the config; errors name the file and key")
+    sc = add(sub, "scan", cmd_scan, "sensitive-data detector as a filter (JSON lines in and out)")
+    sc.add_argument("--plain", action="store_true", help='one text per input line instead of {"text": ...} objects')
+    add(sub, "classify", cmd_classify, "issue-type classifier as a filter (JSON lines in and out)")
+    rt = add(sub, "route", cmd_route, "show which rules fire for messages (JSON lines)")
+    rt.add_argument("--dry-run", action="store_true", help="required: show what would happen; nothing is sent or stored")
+    rt.add_argument("--rules", metavar="PATH", help="rules file (default: routing.rules from the config)")
 
-    im = sub.add_parser("import", help="import a backlog")
-    isub = im.add_subparsers(dest="import_command", required=True)
-    mb = isub.add_parser("mbox", help="import an mbox file through an email connector")
-    mb.add_argument("--config", default=argparse.SUPPRESS)
-    mb.add_argument("file")
-    mb.add_argument("--connector", required=True)
-    mb.set_defaults(func=cmd_import_mbox)
+    im = sub.add_parser("import", help="import a backlog", description="import a backlog")
+    isub = im.add_subparsers(dest="import_command", required=True, metavar="{mbox}")
+    mb = add(isub, "mbox", cmd_import_mbox, "import an mbox file through an email connector (idempotent)")
+    mb.add_argument("file", help="the mbox file")
+    mb.add_argument("--connector", required=True, help="name of the email connector in the config")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if not hasattr(args, "config"):
-        args.config = None
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:

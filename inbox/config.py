@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.base import ConnectorConfig
 from connectors.registry import connector_class
+from inbox.config_messages import describe, did_you_mean
+from inbox.datadir import DatabaseUrlError, choose_database, default_data_dir, normalise_url
 
 DEFAULT_CONFIG_PATH = Path("config/inbox.yaml")
-DEFAULT_RULES_PATH = Path("config/rules.yaml")
+DEFAULT_RULES_PATH = Path("config/rules.yaml")  # a checkout's (or an admin's) own rules, found in the working directory
+PACKAGED_RULES_PATH = Path(__file__).with_name("defaults") / "rules.yaml"  # the default rule set, shipped in the wheel
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -34,7 +37,7 @@ class _Strict(BaseModel):
 
 
 class DatabaseSettings(_Strict):
-    url: str = "sqlite+aiosqlite:///./inbox.db"
+    url: str | None = None  # None: inbox.db in the data directory (inbox.datadir); always set once loaded
 
 
 class ServerSettings(_Strict):
@@ -46,7 +49,7 @@ class ServerSettings(_Strict):
 
 
 class RoutingSettings(_Strict):
-    rules: str | None = None
+    rules: str | Literal[False] | None = None  # None: config/rules.yaml if present, else the packaged rules; false: none
 
 
 class InboxSettings(_Strict):
@@ -74,6 +77,14 @@ class Settings:
     inbox: InboxSettings = field(default_factory=InboxSettings)
     connectors: tuple[ConnectorEntry, ...] = ()
     guard: dict[str, Any] = field(default_factory=dict)  # validated by routing.guard.GuardPolicy where it is used
+    notices: tuple[str, ...] = ()  # worth saying, not errors (a legacy database location, a disabled connector)
+    data_dir: Path = field(default_factory=lambda: default_data_dir().absolute())
+    default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
+
+    @property
+    def database_url(self) -> str:
+        """The URL every command uses (load_settings resolves it; settings built in code get the default)."""
+        return self.database.url or choose_database(None, self.data_dir).url
 
     @property
     def public_url(self) -> str:
@@ -85,15 +96,50 @@ class Settings:
         return Path.cwd()
 
 
-def default_settings() -> Settings:
-    """No config at all: SQLite in the working directory and in-app chat, nothing else to start."""
+def default_settings(data_dir: str | Path | None = None) -> Settings:
+    """No config at all: SQLite in the data directory, in-app chat and the default rules, nothing else to start."""
     from connectors.webchat import WebchatConfig
 
     chat = WebchatConfig(type="webchat")
-    # Run from a checkout, the default rule set for a wallet support team applies out of the box.
-    rules = DEFAULT_RULES_PATH if DEFAULT_RULES_PATH.exists() else None
-    return Settings(source="built-in defaults", connectors=(ConnectorEntry("app-chat", chat),),
-                    routing=RoutingSettings(rules=str(rules) if rules else None))
+    return _resolve(Settings(source="built-in defaults", connectors=(ConnectorEntry("app-chat", chat),)), data_dir)
+
+
+def default_rules_path(data_dir: Path) -> Path:
+    """The rules used when the config names none: the working directory's config/rules.yaml, else rules.yaml in the
+    data directory, else the packaged set (so the ticket-number auto-reply and routing work whatever directory
+    `inbox serve` starts in). `inbox serve` copies the packaged set into the data directory (see seed_rules)."""
+    for candidate in (DEFAULT_RULES_PATH, data_dir / "rules.yaml"):
+        if candidate.is_file():
+            return candidate
+    return PACKAGED_RULES_PATH
+
+
+def seed_rules(settings: Settings) -> Settings:
+    """Before serving: the packaged rules are copied into the data directory, so an admin's edits (in the UI or the
+    file) land there and survive upgrades, instead of inside the installed package."""
+    if settings.routing.rules is False or Path(str(settings.routing.rules)) != PACKAGED_RULES_PATH:
+        return settings
+    target = settings.data_dir / "rules.yaml"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(PACKAGED_RULES_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    return replace(settings, routing=RoutingSettings(rules=str(target)))
+
+
+def _resolve(settings: Settings, data_dir: str | Path | None) -> Settings:
+    """Fill in what depends on where the inbox runs: which database, which rules file."""
+    try:
+        choice = choose_database(settings.database.url, data_dir)
+    except DatabaseUrlError as e:
+        raise ConfigError([f"{settings.source}: database.url: {e}"]) from None
+    directory = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    rules = settings.routing.rules
+    defaulted = rules is None
+    if defaulted:
+        rules = str(default_rules_path(directory))
+    notices = settings.notices + ((choice.notice,) if choice.notice else ())
+    return replace(settings, database=DatabaseSettings(url=choice.url), routing=RoutingSettings(rules=rules),
+                   notices=notices, data_dir=directory.absolute(), default_rules=defaulted)
 
 
 def find_config_path(explicit: str | None) -> Path | None:
@@ -105,17 +151,20 @@ def find_config_path(explicit: str | None) -> Path | None:
     return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
 
 
-def load_settings(explicit: str | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(explicit: str | None = None, environ: dict[str, str] | None = None,
+                  data_dir: str | Path | None = None) -> Settings:
+    """The settings every command runs with. `data_dir`: the --data-dir option (else $INBOX_DATA_DIR, else the
+    default; see inbox.datadir)."""
     path = find_config_path(explicit)
     if path is None:
-        return default_settings()
+        return default_settings(data_dir)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError([f"{path}: cannot read: {e.strerror}"]) from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: not valid UTF-8"]) from None
-    return parse_settings(text, str(path), os.environ if environ is None else environ)
+    return _resolve(parse_settings(text, str(path), os.environ if environ is None else environ), data_dir)
 
 
 def _quote_bare_refs(text: str) -> str:
@@ -142,25 +191,34 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
         raise ConfigError([f"{source}: the top level must be a mapping of sections"])
 
     problems: list[str] = []
-    data = _substitute(data, environ, source, "", problems)
-    known = {"database", "server", "routing", "inbox", "connectors", "guard"}
+    notices: list[str] = []
+    raw_connectors = data.pop("connectors", None)
+    unset: dict[str, str] = {}
+    data = _substitute(data, environ, "", unset)
+    problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
+    known = ["database", "server", "routing", "inbox", "connectors", "guard"]
     for key in data:
         if key not in known:
-            problems.append(f"{source}: {key}: unknown section (known: {', '.join(sorted(known))})")
+            problems.append(f"{source}: {key}: unknown section" + did_you_mean(str(key), known))
 
     def section(name: str, model: type[BaseModel]) -> Any:
         raw = data.get(name) or {}
         try:
             return model.model_validate(raw)
         except ValidationError as e:
-            problems.extend(_describe(e, source, name))
+            problems.extend(describe(e, source, name, model))
             return model()
 
     database = section("database", DatabaseSettings)
+    if database.url:
+        try:
+            database = DatabaseSettings(url=normalise_url(database.url))
+        except DatabaseUrlError as e:
+            problems.append(f"{source}: database.url: {e}")
     server = section("server", ServerSettings)
     routing = section("routing", RoutingSettings)
     inbox = section("inbox", InboxSettings)
-    connectors = _parse_connectors(data.get("connectors"), source, problems)
+    connectors = _parse_connectors(raw_connectors, source, problems, environ, notices)
     guard = data.get("guard") or {}
     if not isinstance(guard, dict):
         problems.append(f"{source}: guard: must be a mapping")
@@ -171,10 +229,10 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
         try:
             GuardPolicy.model_validate(guard)
         except ValidationError as e:
-            problems.extend(_describe(e, source, "guard"))
+            problems.extend(describe(e, source, "guard", GuardPolicy))
     if problems:
         raise ConfigError(problems)
-    return Settings(source, database, server, routing, inbox, tuple(connectors), guard)
+    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices))
 
 
 def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:
@@ -186,18 +244,38 @@ def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:
     return result
 
 
-def _parse_connectors(raw: Any, source: str, problems: list[str]) -> list[ConnectorEntry]:
+def _parse_connectors(raw: Any, source: str, problems: list[str], environ: Any = None,
+                      notices: list[str] | None = None) -> list[ConnectorEntry]:
     if raw is None:
         return []
     if not isinstance(raw, dict):
         problems.append(f"{source}: connectors: must be a mapping of connector name to settings")
         return []
     entries = []
+    notes = notices if notices is not None else []
     for name, block in raw.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", str(name)):
             problems.append(f"{source}: connectors.{name}: a name is letters, digits, '-', '_' or '.'")
             continue
-        config = _parse_one_connector(str(name), block, source, problems)
+        where = f"connectors.{name}"
+        unset: dict[str, str] = {}  # key -> the environment variable it names that is not set
+        block = _substitute(block, {} if environ is None else environ, where, unset)
+        disabled = isinstance(block, dict) and block.get("enabled") is False
+        if not disabled:
+            # An enabled connector needs its secrets now; a disabled one only when someone enables it.
+            problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
+        own: list[str] = []
+        config = _parse_one_connector(str(name), block, source, own)
+        # A key whose variable is not set has said so already; its empty stand-in's validation error adds nothing.
+        own = [p for p in own if not any(p.startswith(f"{source}: {key}:") for key in unset)]
+        if disabled and unset:
+            missing = ", ".join(sorted(set(unset.values())))
+            if config is None and not own:
+                notes.append(f"{source}: {where}: disabled, and not loaded: {missing} not set "
+                             "(set it before enabling the connector)")
+            else:
+                notes.append(f"{source}: {where}: disabled; {missing} not set (needed when it is enabled)")
+        problems.extend(own)
         if config is not None:
             entries.append(ConnectorEntry(str(name), config))
     return entries
@@ -223,34 +301,23 @@ def _parse_one_connector(name: str, block: Any, source: str, problems: list[str]
     try:
         return cls.config_model.model_validate(block)
     except ValidationError as e:
-        problems.extend(_describe(e, source, where))
+        problems.extend(describe(e, source, where, cls.config_model))
         return None
 
 
-def _substitute(value: Any, environ: Any, source: str, key: str, problems: list[str]) -> Any:
+def _substitute(value: Any, environ: Any, key: str, unset: dict[str, str]) -> Any:
+    """Put ${NAME} values in from the environment; `unset` collects the keys whose variable is not set."""
     if isinstance(value, dict):
-        return {k: _substitute(v, environ, source, f"{key}.{k}" if key else str(k), problems) for k, v in value.items()}
+        return {k: _substitute(v, environ, f"{key}.{k}" if key else str(k), unset) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, environ, source, f"{key}[{i}]", problems) for i, v in enumerate(value)]
+        return [_substitute(v, environ, f"{key}[{i}]", unset) for i, v in enumerate(value)]
     if isinstance(value, str) and "${" in value:
         def repl(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in environ:
-                problems.append(f"{source}: {key}: environment variable {name} is not set")
+                unset[key] = name
                 return ""
             return environ[name]
 
         return _ENV_REF.sub(repl, value)
     return value
-
-
-def _describe(error: ValidationError, source: str, prefix: str) -> list[str]:
-    lines = []
-    for item in error.errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) for p in item["loc"])
-        key = f"{prefix}.{loc}" if loc else prefix
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        lines.append(f"{source}: {key}: {message}")
-    return lines

@@ -3,7 +3,9 @@ object per line with a string "text"; anything else is a BadLine whose message s
 from __future__ import annotations
 
 import json
-from typing import Any
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TextIO
 
 
 class BadLine(ValueError):
@@ -27,3 +29,42 @@ def text_of(row: dict[str, Any]) -> str:
     if not isinstance(text, str):
         raise BadLine('"text" is missing or not a string')
     return text
+
+
+BAD_LINES_EXIT = 2  # some input lines were unusable (each got an {"error": "line N: ..."} answer)
+
+
+def run_filter(stdin: TextIO, stdout: TextIO, answer: Callable[[str], dict[str, Any]],
+               stderr: TextIO | None = None) -> int:
+    """The filters' shared loop: one output line per input line, in order. A bad line (not UTF-8, not the JSON
+    expected, anything `answer` raises BadLine for) is answered with {"error": "line N: why"}, the rest still run,
+    and the exit code is BAD_LINES_EXIT at the end (0 when every line was good)."""
+    failures = total = 0
+    for total, raw_line in enumerate(_raw_lines(stdin), start=1):
+        try:
+            out = answer(_decoded(raw_line))
+        except BadLine as error:
+            failures += 1
+            out = {"error": f"line {total}: {error}"}
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()  # a caller may wait for each answer before it sends the next line
+    if failures:
+        print(f"{failures} of {total} input line{'s' if total != 1 else ''} could not be used "
+              '(see the "error" lines)', file=stderr or sys.stderr)
+        return BAD_LINES_EXIT
+    return 0
+
+
+def _raw_lines(stdin: TextIO) -> Iterator[bytes | str]:
+    """Lines as bytes when the stream has a binary buffer, so one undecodable line can't end the run."""
+    buffer: BinaryIO | None = getattr(stdin, "buffer", None)
+    yield from (buffer if buffer is not None else stdin)
+
+
+def _decoded(raw_line: bytes | str) -> str:
+    if isinstance(raw_line, bytes):
+        try:
+            raw_line = raw_line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadLine(f"not valid UTF-8 (byte {error.start})") from None
+    return raw_line.removesuffix("\n").removesuffix("\r")

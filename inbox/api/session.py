@@ -12,6 +12,7 @@ from inbox.api.access import access
 from inbox.api.context import bearer, can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import agent_for_token, login, logout
 from inbox.events import Event
+from inbox.teams import cached_team_warnings
 
 routes = web.RouteTableDef()
 
@@ -20,7 +21,10 @@ routes = web.RouteTableDef()
 @access("public")
 async def healthz(request: web.Request) -> web.Response:
     app = ctx(request)
-    return web.json_response({"status": "ok", "connectors": app.supervisor.health()})
+    body: dict[str, object] = {"status": "ok", "connectors": app.supervisor.health()}
+    if app.rules is not None:  # rules that route to a team nobody is in: said here too, not only in check-config
+        body["warnings"] = await cached_team_warnings(app.engine, app.rules.current)
+    return web.json_response(body)
 
 
 @routes.post("/api/v1/auth/login")

@@ -1,15 +1,15 @@
 """`inbox classify`: JSON lines {"text": ...} in, {"type", "confidence", "reasons"} out, one per line, same order.
 
 A line that isn't a JSON object with a string "text" gets {"error": ...} in its place, so output lines always match
-input lines. An "id" field, when given, is copied to the output.
+input lines; the exit code is then 2 (routing.jsonlines.run_filter, as scan and route). An "id" field, when given,
+is copied to the output.
 """
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from routing.classifier.classifier import default_classifier
-from routing.jsonlines import BadLine, parse_object, text_of
+from routing.jsonlines import parse_object, run_filter, text_of
 
 
 def _text_of(line: str) -> tuple[str, object]:
@@ -19,19 +19,14 @@ def _text_of(line: str) -> tuple[str, object]:
 
 def run(stdin: TextIO, stdout: TextIO) -> int:
     classifier = default_classifier()
-    for number, line in enumerate(stdin, start=1):
-        try:
-            text, row_id = _text_of(line)
-        except BadLine as error:
-            out: dict[str, object] = {"error": f"line {number}: {error}"}
-        else:
-            result = classifier.classify(text)
-            out = {"type": result.type, "confidence": result.confidence, "reasons": list(result.reasons)}
-            if row_id is not None:
-                out = {"id": row_id, **out}
-        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-        stdout.flush()  # a caller may be waiting for each answer before it sends the next line
-    return 0
+
+    def answer(line: str) -> dict[str, object]:
+        text, row_id = _text_of(line)
+        result = classifier.classify(text)
+        out: dict[str, object] = {"type": result.type, "confidence": result.confidence, "reasons": list(result.reasons)}
+        return out if row_id is None else {"id": row_id, **out}
+
+    return run_filter(stdin, stdout, answer)
 
 
 def main() -> int:

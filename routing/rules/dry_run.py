@@ -7,7 +7,8 @@ Input, one JSON object per line: {"text": ...} plus any of
 As in `inbox serve`, the sensitive-data guard runs first (with the config's `guard:` policy), then the classifier
 reads the masked text, then the rules.
 Output, one JSON line per input: {"type", "confidence", "language", "findings": [{"kind", "tier"}], "stored_text",
-"fired": [{"group", "rule", "actions"}], "effects": {...}, "audit": [...]}, or {"error": ...} for a bad line.
+"fired": [{"group", "rule", "actions"}], "effects": {...}, "audit": [...]}, or {"error": "line N: ..."} for a bad
+line (the others still run; the exit code is then 2, as for scan and classify).
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 from enum import StrEnum
+from collections.abc import Mapping
 from typing import TextIO, TypeVar
 
 from inbox.domain import (Channel, ContactIdentity, ConversationStatus, IdentityKind, InboundMessage, Priority,
                           Visibility, utcnow)
 from inbox.pipeline.stages import Classification, ConversationView, Effects, Finding, PipelineItem, Stage
-from routing.jsonlines import BadLine, parse_object
+from routing.jsonlines import BadLine, parse_object, run_filter
 from routing.rules.errors import RulesError
 from routing.rules.loader import load_rules
 
@@ -117,20 +119,19 @@ def _effects_json(effects: Effects) -> dict[str, object]:
     }
 
 
-def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = None) -> int:
-    """Print what the rules at `rules_path` would do for each input line. 0: ran; 2: the rules file is bad.
-    `guard`: the sensitive-data stage to run first (the `inbox route` command passes the config's)."""
+def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = None,
+        team_problems: Mapping[str, str] | None = None) -> int:
+    """Print what the rules at `rules_path` would do for each input line. 0: ran; 2: the rules file or a line is bad.
+    `guard`: the sensitive-data stage to run first (the `inbox route` command passes the config's).
+    `team_problems`: team -> why conversations routed there would wait (missing, no agents); a line whose effects
+    route to such a team carries it under "warnings"."""
     try:
         rules = load_rules(rules_path)
     except RulesError as error:
         stdout.write(json.dumps({"error": str(error)}, ensure_ascii=False) + "\n")
         return 2
-    for number, line in enumerate(stdin, start=1):
-        try:
-            item, now = build_item(parse_object(line), guard)
-        except BadLine as error:
-            stdout.write(json.dumps({"error": f"line {number}: {error}"}, ensure_ascii=False) + "\n")
-            continue
+    def answer(line: str) -> dict[str, object]:
+        item, now = build_item(parse_object(line), guard)
         fired = rules.apply(item, now)
         classification = item.classification
         assert classification is not None  # build_item always classifies
@@ -141,9 +142,11 @@ def run(rules_path: str, stdin: TextIO, stdout: TextIO, guard: Stage | None = No
             "effects": _effects_json(item.effects),
             "audit": [{"actor": e.actor, "action": e.action, "detail": e.detail} for e in item.effects.audit],
         }
-        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-        stdout.flush()
-    return 0
+        if team_problems and item.effects.team in team_problems:
+            out["warnings"] = [team_problems[item.effects.team]]
+        return out
+
+    return run_filter(stdin, stdout, answer)
 
 
 def main() -> int:

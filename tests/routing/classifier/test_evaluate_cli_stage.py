@@ -30,7 +30,7 @@ def test_cli_one_output_line_per_input_line_in_order():
     lines = ['{"text": "我的提现三天了还没到"}', "not json", '{"id": 7, "text": "how do I bind a card?"}', "[1]",
              '{"text": 5}', "", '{"text": "hello"}']
     out = io.StringIO()
-    assert cli.run(io.StringIO("\n".join(lines) + "\n"), out) == 0
+    assert cli.run(io.StringIO("\n".join(lines) + "\n"), out) == 2  # bad lines answered, the rest run, exit 2 at the end
     results = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(results) == len(lines)
     assert results[0]["type"] == "withdrawal" and 0 < results[0]["confidence"] <= 1 and results[0]["reasons"]

@@ -35,7 +35,7 @@ def test_classifies_when_no_type_is_given():
 def test_bad_lines_get_an_error_each_and_the_rest_still_run():
     code, results = run_lines(["not json", json.dumps({"text": "x", "channel": "fax"}), "[]",
                                json.dumps({"text": "hi", "type": "other"})])
-    assert code == 0 and len(results) == 4
+    assert code == 2 and len(results) == 4  # bad lines: answered, the rest run, non-zero exit (as scan, classify)
     assert "line 1" in results[0]["error"] and "fax" in results[1]["error"] and "line 3" in results[2]["error"]
     assert "fired" in results[3]
 
