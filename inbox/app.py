@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from inbox.api import admin, conversations, session
 from inbox.api.context import CTX, AppContext, json_error
+from inbox.api.live_sessions import LIVE, LiveSessions
+from inbox.api.signin import THROTTLE, login_throttle
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.events import EventBus
 from inbox.outbox import OutboxDispatcher
@@ -148,6 +150,8 @@ async def chat_demo(request: web.Request) -> web.StreamResponse:
 
 def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[safety_headers], client_max_size=2 * 1024 * 1024)
+    app[LIVE] = LiveSessions()
+    app[THROTTLE] = login_throttle(settings.inbox)
     app.add_routes(session.routes)
     app.add_routes(conversations.routes)
     app.add_routes(admin.routes)

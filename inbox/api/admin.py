@@ -8,6 +8,7 @@ from pydantic import BaseModel, SecretStr
 from sqlalchemy import delete, select, update
 
 from inbox.api.context import ctx, json_error, read_json, require_admin, require_agent
+from inbox.api.live_sessions import refresh_agent_sessions
 from inbox.auth import AgentError, create_agent
 from inbox.config import ConfigError, parse_connector
 from inbox.domain import utcnow
@@ -54,6 +55,7 @@ async def patch_agent(request: web.Request) -> web.Response:
         if "team" in body and me.is_admin:
             values["team_id"] = (await conn.execute(select(teams.c.id).where(teams.c.name == body["team"]))).scalar()
         await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+    await refresh_agent_sessions(request.app, ctx(request).engine, agent_id)  # deactivated: their sockets close now
     return web.json_response({"ok": True})
 
 
