@@ -53,6 +53,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from inbox.access_log import RedactingAccessLogger
     from inbox.app import SchemaOutOfDate, build_app
 
     settings = _settings(args)
@@ -64,7 +65,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from routing.rules import RulesError
 
     try:
-        web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True)
+        web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True,
+                    access_log_class=RedactingAccessLogger)
     except SchemaOutOfDate as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
