@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from http.cookies import SimpleCookie
-from pathlib import Path
-
 import aiohttp
 import pytest
 from sqlalchemy import delete, select
@@ -23,11 +21,10 @@ UI = {"X-Requested-With": "inbox"}
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path}/inbox.db"
-    await add_agent(url, "ana@example.com")
-    await add_agent(url, "boss@example.com", role="admin")
-    return url
+async def db(engine, db_url: str) -> str:  # noqa: ANN001 - `engine` gives a fresh schema (SQLite and PostgreSQL)
+    await add_agent(db_url, "ana@example.com")
+    await add_agent(db_url, "boss@example.com", role="admin")
+    return db_url
 
 
 async def _cookie_login(http, email: str = "ana@example.com", headers: dict | None = None):  # noqa: ANN001, ANN202
