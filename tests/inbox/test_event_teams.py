@@ -100,3 +100,21 @@ async def test_presence_reaches_the_conversations_team(tmp_path: Path) -> None:
             frame = await ws_d.receive_json(timeout=5)
             assert frame == {"type": "presence", "state": "typing", "conversation_id": conversation_id,
                              "agent_id": frame["agent_id"], "agent": "anna"}
+
+
+async def test_moving_an_agent_to_another_team_changes_their_open_feed_at_once(tmp_path: Path) -> None:
+    settings = await _setup(tmp_path)
+    await add_agent(settings.database.url, "boss@example.com", role="admin")
+    async with running(settings) as (server, http):
+        bert, boss = await token_for(http, "bert@example.com"), await token_for(http, "boss@example.com")
+        async with http.get("/api/v1/me", headers={"Authorization": f"Bearer {bert}"}) as r:
+            bert_id = (await r.json())["agent"]["id"]
+        async with http.ws_connect("/api/v1/events", headers={"Authorization": f"Bearer {bert}"}) as ws_b:
+            await server.app[CTX].pipeline.ingest([_public_post("first, while bert is in beta")])
+            assert await _frames(ws_b, 1.5) == []
+            async with http.patch(f"/api/v1/agents/{bert_id}", json={"team": "alpha"},
+                                  headers={"Authorization": f"Bearer {boss}"}) as r:
+                assert r.status == 200
+            await server.app[CTX].pipeline.ingest([_public_post("second, now bert is in alpha")])
+            texts = [f["message"]["text"] for f in await _frames(ws_b, 2.0) if f["type"] == "message.created"]
+            assert "second, now bert is in alpha" in texts
