@@ -55,7 +55,7 @@ async def patch_agent(request: web.Request) -> web.Response:
         if "team" in body and me.is_admin:
             values["team_id"] = (await conn.execute(select(teams.c.id).where(teams.c.name == body["team"]))).scalar()
         await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
-    await refresh_agent_sessions(request.app, ctx(request).engine, agent_id)  # deactivated: their sockets close now
+    await refresh_agent_sessions(request.app, ctx(request).engine, agent_id)  # deactivated: sockets close; new team: applies now
     return web.json_response({"ok": True})
 
 
