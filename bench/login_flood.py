@@ -3,7 +3,8 @@ once, again and again?
 
 Runs the real `inbox serve` as a subprocess (SQLite, no connectors) with one agent, and from this process:
 - probes `GET /healthz` every 50 ms and records each latency;
-- fires rounds of 20 concurrent wrong-password logins (each round waits for its 20 answers, then the next starts).
+- keeps 20 wrong-password logins in flight at all times (20 attackers, each sending its next guess as soon as the
+  last one is answered).
 
 Three phases, each printed as p50/p95/max beside the target (p95 < 100 ms) and the figure the issue measured on
 main before the fix (p95 1.8 s, argon2 on the event loop):
@@ -13,7 +14,7 @@ main before the fix (p95 1.8 s, argon2 on the event loop):
 3. flood with the throttle off (login_failures_* = 0): every guess gets a password check; this is what is left of
    a flood spread over many accounts and addresses, and shows the effect of checking passwords off the loop alone.
 
-    python -m bench.login_flood [--seconds 10] [--concurrency 20]
+    python -m bench.login_flood [--seconds 10] [--concurrency 20] [--checkout /path/to/other/checkout]
 """
 from __future__ import annotations
 
@@ -50,10 +51,10 @@ def write_config(directory: Path, port: int, throttle: bool) -> Path:
     return path
 
 
-def run_cli(config: Path, *args: str, stdin: str | None = None) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_cli(config: Path, *args: str, stdin: str | None = None, checkout: Path = ROOT) -> None:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
     subprocess.run([sys.executable, "-m", "inbox.cli", "--config", str(config), *args], input=stdin, text=True,
-                   check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+                   check=True, env=env, cwd=checkout, stdout=subprocess.DEVNULL)
 
 
 async def wait_ready(http: aiohttp.ClientSession, base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -82,14 +83,16 @@ async def probe(http: aiohttp.ClientSession, base: str, stop: asyncio.Event, out
 
 async def flood(http: aiohttp.ClientSession, base: str, stop: asyncio.Event, concurrency: int,
                 statuses: dict[int, int]) -> None:
-    async def one(i: int) -> None:
-        async with http.post(f"{base}/api/v1/auth/login",
-                             json={"email": EMAIL if i % 2 else f"guess{i}@example.com", "password": "wrong"}) as r:
-            await r.read()
-            statuses[r.status] = statuses.get(r.status, 0) + 1
+    """`concurrency` attackers, each sending its next wrong guess as soon as the last is answered: 20 in flight at
+    all times. Half guess the real agent's password, half other (unknown) accounts."""
+    async def attacker(i: int) -> None:
+        email = EMAIL if i % 2 else f"guess{i}@example.com"
+        while not stop.is_set():
+            async with http.post(f"{base}/api/v1/auth/login", json={"email": email, "password": "wrong"}) as r:
+                await r.read()
+                statuses[r.status] = statuses.get(r.status, 0) + 1
 
-    while not stop.is_set():
-        await asyncio.gather(*(one(i) for i in range(concurrency)))
+    await asyncio.gather(*(attacker(i) for i in range(concurrency)))
 
 
 def report(name: str, xs: list[float]) -> None:
@@ -118,10 +121,10 @@ async def phase(base: str, seconds: float, concurrency: int | None) -> tuple[lis
 
 
 async def serve_and_measure(config: Path, port: int, seconds: float, concurrency: int,
-                            phases: list[tuple[str, int | None]]) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+                            phases: list[tuple[str, int | None]], checkout: Path = ROOT) -> None:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
     proc = subprocess.Popen([sys.executable, "-m", "inbox.cli", "--config", str(config), "serve", "--log-level",
-                             "WARNING"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "WARNING"], env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
@@ -141,17 +144,27 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--concurrency", type=int, default=20)
+    p.add_argument("--checkout", type=Path, default=ROOT,
+                   help="run `inbox serve` from another checkout (e.g. an older main) for comparison: idle and "
+                        "flood phases only, with its own defaults")
     args = p.parse_args()
-    print(f"login flood: {args.concurrency} concurrent wrong-password logins per round, {args.seconds:.0f} s per "
-          f"phase, `inbox serve` on SQLite; {os.cpu_count()} CPU cores")
+    checkout = args.checkout.resolve()
+    print(f"login flood: {args.concurrency} wrong-password logins in flight at all times, {args.seconds:.0f} s per "
+          f"phase, `inbox serve` from {checkout} on SQLite; {os.cpu_count()} CPU cores, load average "
+          f"{os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as d:
         directory = Path(d)
         port = free_port()
         with_throttle = write_config(directory, port, throttle=True)
-        without = write_config(directory, port, throttle=False)
-        run_cli(with_throttle, "user", "add", EMAIL, "--role", "agent", "--password-stdin", stdin=PASSWORD + "\n")
+        run_cli(with_throttle, "user", "add", EMAIL, "--role", "agent", "--password-stdin", stdin=PASSWORD + "\n",
+                checkout=checkout)
+        if checkout != ROOT:
+            asyncio.run(serve_and_measure(with_throttle, port, args.seconds, args.concurrency, [
+                ("idle", None), ("flood (that checkout's defaults)", args.concurrency)], checkout))
+            return
         asyncio.run(serve_and_measure(with_throttle, port, args.seconds, args.concurrency, [
             ("idle", None), ("flood, default throttle", args.concurrency)]))
+        without = write_config(directory, port, throttle=False)
         asyncio.run(serve_and_measure(without, port, args.seconds, args.concurrency, [
             ("flood, throttle off", args.concurrency)]))
 
