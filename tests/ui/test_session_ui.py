@@ -1,9 +1,11 @@
 """One session per browser (issue #20 item 4) without a token in any URL (issue #12 item 5), in a real browser."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.ui.conftest import UiEnv
+from tests.ui.conftest import AGENT, UiEnv
 from tests.ui.helpers import TrackedPage, customer, open_signed_in, say
 
 try:
@@ -47,3 +49,18 @@ async def test_signing_out_in_one_tab_signs_out_the_others(ui: UiEnv) -> None:
     await third.goto(ui.base_url + "/")
     await expect(third.locator("#login")).to_be_visible()
     assert first.errors == [] and second.errors == []
+
+
+async def test_too_many_wrong_passwords_say_when_to_try_again(ui: UiEnv) -> None:
+    page = await ui.context.new_page()
+    await page.goto(ui.base_url + "/")
+    await page.fill("#login-email", AGENT)
+    for _ in range(5):
+        await page.fill("#login-password", "not the password")
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#login-error")).to_have_text("Wrong email or password.")
+        await page.evaluate("document.querySelector('#login-error').textContent = ''")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text(
+        re.compile(r"^Too many failed sign-ins\. Try again in \d+ s\.$"))
+    assert await ui.context.cookies() == []

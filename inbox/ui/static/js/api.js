@@ -7,6 +7,7 @@ export class ApiError extends Error {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
     this.problems = (body && (body.problems || body.errors)) || [];
+    this.retryAfter = (body && body.retry_after) || null; // seconds, on 429
   }
 }
 

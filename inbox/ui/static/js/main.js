@@ -36,7 +36,8 @@ async function login(event) {
     await startShell();
   } catch (e) {
     error.hidden = false;
-    error.textContent = e instanceof ApiError && e.status === 401 ? t("login.wrong") : t("login.failed");
+    if (e instanceof ApiError && e.status === 429) error.textContent = t("login.throttled", { seconds: e.retryAfter });
+    else error.textContent = e instanceof ApiError && e.status === 401 ? t("login.wrong") : t("login.failed");
   }
 }
 
