@@ -46,6 +46,8 @@ async def serve_events(request: web.Request) -> web.StreamResponse:
     if token and agent is None:
         return json_error(401, "missing or invalid token")
     ws = web.WebSocketResponse(heartbeat=30)
+    if agent is None and not ws.can_prepare(request).ok:
+        return json_error(401, "missing or invalid token")  # a plain GET without credentials: no first frame to wait for
     await ws.prepare(request)
     if agent is None:
         token, agent = await _first_frame_auth(ws, app.engine)

@@ -123,6 +123,8 @@ async def test_no_token_in_urls(db: str) -> None:
             assert r.status == 401
         async with http.get(f"/api/v1/events?token={token}") as r:
             assert r.status == 400 and "URL" in (await r.json())["error"]
+        async with http.get("/api/v1/events") as r:  # not an upgrade and no credential: nothing to wait for
+            assert r.status == 401
 
 
 async def test_events_first_frame_auth(db: str) -> None:
