@@ -220,7 +220,8 @@ async def latency(rate: int, seconds: float, clients: int) -> tuple[list[float],
         async with ClientSession(base_url=str(server.make_url(""))) as http:
             async with http.post("/api/v1/auth/login", json={"email": "bench@example.com", "password": "bench-password"}) as r:
                 token = (await r.json())["token"]
-            events = await http.ws_connect(f"/api/v1/events?token={token}", max_msg_size=0)
+            events = await http.ws_connect("/api/v1/events", headers={"Authorization": f"Bearer {token}"},
+                                           max_msg_size=0)
             sockets = []
             for c in range(clients):
                 ws = await http.ws_connect(f"/chat/v1/ws?user_id=c{c}&user_hash={user_hash('s', f'c{c}')}")

@@ -15,6 +15,8 @@ from inbox.api import admin, conversations, session
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
+from inbox.api.live_sessions import LIVE, LiveSessions
+from inbox.api.signin import THROTTLE, login_throttle
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.datadir import DatabaseUnavailable, explain_failure
 from inbox.events import EventBus
@@ -163,7 +165,10 @@ async def chat_demo(request: web.Request) -> web.StreamResponse:
 
 
 def build_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[safety_headers, reject_nul_characters, enforce_access], client_max_size=2 * 1024 * 1024)
+    app = web.Application(middlewares=[safety_headers, reject_nul_characters, enforce_access],
+                          client_max_size=2 * 1024 * 1024)
+    app[LIVE] = LiveSessions()
+    app[THROTTLE] = login_throttle(settings.inbox)
     app.add_routes(session.routes)
     app.add_routes(conversations.routes)
     app.add_routes(admin.routes)

@@ -1,10 +1,17 @@
-"""Agents, argon2 password hashes and bearer tokens (only their sha256 is stored)."""
+"""Agents, argon2 password hashes and bearer tokens (only their sha256 is stored).
+
+argon2 is made to be slow (some 150 ms of CPU and 64 MiB per check): it runs in a small thread pool, never on the
+event loop, so a flood of logins queues there instead of stalling every other request (argon2-cffi releases the GIL).
+"""
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +26,28 @@ _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown emails keeps login time the same: no account probing by timing.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 ROLES = ("admin", "agent")
+# Bounded: each check already uses several lanes; more parallel checks than half the cores would starve the loop's
+# own thread of CPU. Extra checks wait in the pool's queue (the login throttle keeps that queue short).
+_ARGON2_POOL = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2")
+
+
+async def _off_loop(fn, *args):  # noqa: ANN001, ANN002, ANN202 - a thin wrapper around run_in_executor
+    return await asyncio.get_running_loop().run_in_executor(_ARGON2_POOL, fn, *args)
+
+
+async def password_matches(password_hash: str | None, password: str) -> bool:
+    """Off the event loop; an unknown account is checked against a dummy hash so it takes as long."""
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await _off_loop(check) and password_hash is not None
+
+
+async def hash_password(password: str) -> str:
+    return await _off_loop(_hasher.hash, password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +67,8 @@ class AgentError(ValueError):
     pass
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored for a token, and what names a session (open sockets, logout) without holding the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -52,6 +82,7 @@ async def create_agent(
         raise AgentError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 8:
         raise AgentError("the password must have at least 8 characters")
+    password_hash = await hash_password(password)
     async with engine.begin() as conn:
         team_id = None
         if team:
@@ -61,7 +92,7 @@ async def create_agent(
         try:
             agent_id = (await conn.execute(agents.insert().returning(agents.c.id), {
                 "email": email, "name": name or email.split("@")[0], "role": role,
-                "password_hash": _hasher.hash(password), "team_id": team_id, "active": True, "available": True,
+                "password_hash": password_hash, "team_id": team_id, "active": True, "available": True,
                 "created_at": utcnow(),
             })).scalar_one()
         except IntegrityError:
@@ -70,35 +101,46 @@ async def create_agent(
 
 
 async def login(engine: AsyncEngine, email: str, password: str, ttl: timedelta) -> tuple[str, Agent] | None:
-    async with engine.begin() as conn:
+    async with engine.connect() as conn:
         row = (await conn.execute(select(agents).where(and_(
             agents.c.email == email.strip().lower(), agents.c.active.is_(True))))).first()
-        try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if row is None:
-            return None
-        token = secrets.token_urlsafe(32)
-        now = utcnow()
+    # No connection is held while argon2 runs: a queue of logins must not hold the pool (or SQLite's lock).
+    if not await password_matches(row.password_hash if row else None, password) or row is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    async with engine.begin() as conn:
         await conn.execute(api_tokens.insert(), {
-            "token_hash": _token_hash(token), "agent_id": row.id, "created_at": now, "expires_at": now + ttl})
-        return token, Agent(row.id, row.email, row.name, row.role, row.team_id)
+            "token_hash": token_hash(token), "agent_id": row.id, "created_at": now, "expires_at": now + ttl})
+    return token, Agent(row.id, row.email, row.name, row.role, row.team_id)
 
 
 async def agent_for_token(engine: AsyncEngine, token: str) -> Agent | None:
     if not token or len(token) > 200:
         return None
+    return await agent_for_token_hash(engine, token_hash(token))
+
+
+async def agent_for_token_hash(engine: AsyncEngine, hashed: str) -> Agent | None:
+    """The agent of a live session (token not expired, agent active), read fresh: role and team may have changed."""
     async with engine.connect() as conn:
         row = (await conn.execute(
             select(agents.c.id, agents.c.email, agents.c.name, agents.c.role, agents.c.team_id)
             .join(api_tokens, api_tokens.c.agent_id == agents.c.id)
-            .where(and_(api_tokens.c.token_hash == _token_hash(token), api_tokens.c.expires_at > utcnow(),
+            .where(and_(api_tokens.c.token_hash == hashed, api_tokens.c.expires_at > utcnow(),
                         agents.c.active.is_(True)))
         )).first()
     return Agent(row.id, row.email, row.name, row.role, row.team_id) if row else None
 
 
-async def logout(engine: AsyncEngine, token: str) -> None:
+async def token_expires_at(engine: AsyncEngine, hashed: str) -> datetime | None:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(api_tokens.c.expires_at).where(api_tokens.c.token_hash == hashed))).scalar()
+
+
+async def logout(engine: AsyncEngine, token: str) -> str:
+    """Ends the session; returns its token hash so open sockets of that session can be closed."""
+    hashed = token_hash(token)
     async with engine.begin() as conn:
-        await conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == _token_hash(token)))
+        await conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == hashed))
+    return hashed

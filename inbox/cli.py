@@ -69,6 +69,7 @@ def _listen_error(error: OSError, host: str, port: int) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from inbox.access_log import RedactingAccessLogger
     from inbox.app import SchemaOutOfDate, build_app
     from inbox.config import seed_rules
     from inbox.datadir import DatabaseUnavailable, display
@@ -89,7 +90,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"config: {settings.source}; database: {display(settings.database_url)}; rules: {rules}", flush=True)
     print(f"inbox serving on http://{host}:{port}  (agent UI at /, customer demo chat at /chat/demo)", flush=True)
     try:
-        web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True)
+        web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True,
+                    access_log_class=RedactingAccessLogger)
     except (SchemaOutOfDate, DatabaseUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

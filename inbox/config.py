@@ -60,6 +60,12 @@ class InboxSettings(_Strict):
     # worker process (started on first use), beside the writer; 0 keeps all of it in the writer's process.
     analysis_worker_min_batch: int = Field(32, ge=0)
     token_ttl_hours: float = Field(24 * 14, gt=0)
+    # Failed logins allowed within the window before answering 429 (0 = no limit): per account, per client address.
+    login_failures_per_account: int = Field(5, ge=0)
+    login_failures_per_address: int = Field(20, ge=0)
+    login_failure_window_seconds: float = Field(60, gt=0)
+    # An open agent events socket re-checks its session this often (expiry, logout elsewhere, deactivation).
+    session_recheck_seconds: float = Field(30, gt=0)
 
 
 @dataclass(frozen=True)

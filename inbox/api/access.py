@@ -8,6 +8,9 @@ Levels (what the caller must be before the handler runs):
 - ``admin``: a signed-in admin.
 - ``channel``: the channel authenticates the caller itself (chat identity HMAC or visitor token, a webhook's
   secret); no agent credential is involved.
+- ``agent_socket``: a signed-in agent on a websocket. A credential sent with the upgrade (header or session
+  cookie) is checked here like ``agent``; a client that can send neither proves itself in the first frame, which
+  the handler checks (no credential ever travels in the URL).
 """
 from __future__ import annotations
 
@@ -20,12 +23,12 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute, StaticResource
 from sqlalchemy import select
 
-from inbox.api.context import can_see, ctx, require_agent
+from inbox.api.context import bearer, can_see, ctx, require_agent
 from inbox.auth import Agent
 from inbox.store.schema import conversations
 
-Access = Literal["public", "agent", "conversation", "admin", "channel"]
-LEVELS: tuple[Access, ...] = ("public", "agent", "conversation", "admin", "channel")
+Access = Literal["public", "agent", "conversation", "admin", "channel", "agent_socket"]
+LEVELS: tuple[Access, ...] = ("public", "agent", "conversation", "admin", "channel", "agent_socket")
 _ATTRIBUTE = "__inbox_access__"
 H = TypeVar("H", bound=Callable[..., Any])
 
@@ -96,6 +99,8 @@ async def enforce_access(request: web.Request, handler: Any) -> web.StreamRespon
         raise _not_found()
     if level in ("public", "channel"):
         return await handler(request)
+    if level == "agent_socket" and not bearer(request):
+        return await handler(request)  # first-frame authentication, done by the handler
     agent = await require_agent(request)  # 401 without a valid, unexpired token of an active agent
     request[CALLER] = agent
     if level == "admin" and not agent.is_admin:

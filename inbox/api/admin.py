@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, select, update
 from inbox.api.access import access, path_id
 from inbox.api.context import ctx, json_error, read_json, require_admin, require_agent
 from inbox import logsecrets
+from inbox.api.live_sessions import refresh_agent_sessions
 from inbox.auth import ROLES, AgentError, create_agent
 from inbox.config import ConfigError, parse_connector
 from inbox.domain import utcnow
@@ -124,6 +125,7 @@ async def patch_agent(request: web.Request) -> web.Response:
         if values:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
         row = (await conn.execute(select(agents).where(agents.c.id == agent_id))).one()
+    await refresh_agent_sessions(request.app, ctx(request).engine, agent_id)  # deactivated: sockets close; new team: applies now
     return web.json_response({"ok": True, "agent": {
         "id": row.id, "email": row.email, "name": row.name, "role": row.role, "team_id": row.team_id,
         "active": row.active, "available": row.available}})

@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inbox.api.hygiene import refuse_nul
+from inbox.api.web_session import cookie_token
 from inbox.auth import Agent, agent_for_token
 from inbox.config import Settings
 from inbox.events import EventBus
@@ -43,10 +44,12 @@ def json_error(status: int, message: str, **extra: Any) -> web.Response:
 
 
 def bearer(request: web.Request) -> str:
+    """The request's token: `Authorization: Bearer` (scripts), else the UI's session cookie, which an unsafe
+    request may only use from our own pages (CSRF; see web_session). Never from the URL: URLs end up in logs."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.query.get("token", "") if request.path.endswith("/events") else ""
+    return cookie_token(request, ctx(request).settings.server.allowed_origins)
 
 
 async def require_agent(request: web.Request) -> Agent:

@@ -26,7 +26,7 @@ from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Prep
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
 from inbox.store.bulk import select_in
 from inbox.store.ops import chunks, select_by_pairs, upsert
-from inbox.store.schema import connector_state, message_edits, messages, outbox
+from inbox.store.schema import connector_state, conversations, message_edits, messages, outbox
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +263,12 @@ class Pipeline:
 
                 for part in chunks(applied.reply_message_ids):
                     rows = [_MessageRow(*r) for r in await select_in(conn, _MESSAGE_ROW, messages.c.id, part)]
+                    # Auto-replies and guard notices carry ticket numbers and texts: only the conversation's team
+                    # (and admins) may receive them, like every other event of that conversation.
+                    team_of = dict(await select_in(conn, (conversations.c.id, conversations.c.team_id),
+                                                   conversations.c.id, list({r.conversation_id for r in rows})))
                     self.events.publish_many(
-                        [Event("message.created", r.conversation_id, None,
+                        [Event("message.created", r.conversation_id, team_of.get(r.conversation_id),
                                {"type": "message.created", "conversation_id": r.conversation_id,
                                 "message": message_view(r)}) for r in rows]
                     )

@@ -1,9 +1,14 @@
 """The agent and admin web UI: a static single-page app (plain ES modules, no build step) plus the small APIs it
 needs beyond the agent API (canned replies, connector forms, rules dry-run).
 
-Authentication choice (CSRF): the UI keeps the bearer token in sessionStorage and sends it in an Authorization
-header with JSON fetches. No cookie is ever set, so a cross-site form post carries no credential and there is no
-CSRF surface; the login <form> is handled in script and posts JSON, so it is not a usable cross-site target either.
+Authentication (sessions and CSRF): signing in from the UI sets an HttpOnly, SameSite=Strict session cookie (Secure
+when public_url is https); the page never holds the token, every tab of the browser shares the one session, and
+the events websocket is authenticated by the same cookie, so no credential is ever in a URL (or an access log).
+A cookie travels with requests other sites make, so cookie-authenticated changes (POST/PUT/PATCH/DELETE) are
+accepted only from our own pages: the UI sends `X-Requested-With: inbox` (a cross-site page cannot without a CORS
+preflight, never granted here), Sec-Fetch-Site must not be cross-site and Origin, when sent, must be ours or in
+server.allowed_origins (inbox.api.web_session). Scripts keep using `Authorization: Bearer`, which no browser adds
+on its own. Logout (or expiry, or deactivation) closes the session's open event sockets.
 """
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ async def test_customer_chat_agent_reply_restart(db_url, tmp_path) -> None:  # n
 
             token = await token_for(http, "ana@example.com")
             auth = {"Authorization": f"Bearer {token}"}
-            async with http.ws_connect(f"/api/v1/events?token={token}") as events:
+            async with http.ws_connect("/api/v1/events", headers=auth) as events:
                 async with http.get("/api/v1/conversations?status=open", headers=auth) as r:
                     convs = (await r.json())["conversations"]
                 assert len(convs) == 1

@@ -41,6 +41,9 @@ class UiEnv:
     http: object  # aiohttp ClientSession on the same server
     db_url: str
     context: object  # playwright BrowserContext (fresh profile)
+    # Another browser (its own profile, so its own session cookie): `await env.other_browser()`. Two agents signed
+    # in at once need two browsers, as in real life: the tabs of one browser share one session.
+    other_browser: object = None
 
 
 @pytest.fixture
@@ -85,11 +88,22 @@ async def ui(chromium: str, tmp_path: Path, request: pytest.FixtureRequest) -> A
             str(tmp_path / "profile"), executable_path=chromium, args=CHROMIUM_ARGS, headless=True,
             locale="en-US", viewport={"width": 1400, "height": 900})
         context.set_default_timeout(10_000)
+        others: list = []
+
+        async def other_browser():  # noqa: ANN202
+            other = await pw.chromium.launch_persistent_context(
+                str(tmp_path / f"profile-{len(others) + 1}"), executable_path=chromium, args=CHROMIUM_ARGS,
+                headless=True, locale="en-US", viewport={"width": 1400, "height": 900})
+            other.set_default_timeout(10_000)
+            others.append(other)
+            return other
+
         try:
-            yield UiEnv(str(server.make_url("")).rstrip("/"), server, http, db_url, context)
+            yield UiEnv(str(server.make_url("")).rstrip("/"), server, http, db_url, context, other_browser)
         finally:
-            await _screenshot_on_failure(request, context)
-            await context.close()
+            for c in (context, *others):
+                await _screenshot_on_failure(request, c)
+                await c.close()
 
 
 async def sign_in(page, env: UiEnv, email: str = AGENT) -> None:

@@ -30,8 +30,10 @@ class TrackedPage:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
 
-async def open_signed_in(env: UiEnv, email: str = AGENT) -> TrackedPage:
-    tracked = TrackedPage(await env.context.new_page())
+async def open_signed_in(env: UiEnv, email: str = AGENT, context: Any = None) -> TrackedPage:
+    """A new tab signed in as `email`, in the test's browser unless `context` names another (tabs of one browser
+    share one session: a second agent needs `await env.other_browser()`)."""
+    tracked = TrackedPage(await (context or env.context).new_page())
     await sign_in(tracked.page, env, email)
     return tracked
 

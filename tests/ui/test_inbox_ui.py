@@ -32,13 +32,16 @@ async def test_wrong_password_is_refused_and_nothing_is_stored(ui: UiEnv) -> Non
     await page.fill("#login-password", "not the password")
     await page.click("#login-form button[type=submit]")
     await expect(page.locator("#login-error")).to_have_text("Wrong email or password.")
-    assert await page.evaluate("sessionStorage.getItem('inbox.token')") is None
-    assert await ui.context.cookies() == []  # the UI never uses cookies (no CSRF surface)
+    assert await ui.context.cookies() == []  # a wrong password starts no session
     await page.fill("#login-password", PASSWORD)
     await page.click("#login-form button[type=submit]")
     await expect(page.locator("#shell")).to_be_visible()
-    assert await page.evaluate("sessionStorage.getItem('inbox.token')")
-    assert await ui.context.cookies() == []
+    # The session is an HttpOnly, SameSite=Strict cookie: script in the page cannot read the token.
+    [cookie] = await ui.context.cookies()
+    assert cookie["name"] == "inbox_session" and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert await page.evaluate("document.cookie") == ""
+    stored = await page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+    assert cookie["value"] not in stored
 
 
 async def test_customer_message_appears_live_and_reply_reaches_the_customer(ui: UiEnv) -> None:
@@ -220,7 +223,7 @@ async def test_note_mentions_notify_and_presence_shows(ui: UiEnv) -> None:
     async with customer(ui, "m1") as chat:
         await say(chat, "please look at this")
     ana = await open_signed_in(ui)
-    boss = await open_signed_in(ui, ADMIN)
+    boss = await open_signed_in(ui, ADMIN, await ui.other_browser())  # two agents: two browsers
     await ana.page.locator(".conv-row", has_text="please look").click()
     await boss.page.locator(".conv-row", has_text="please look").click()
     await expect(ana.page.locator(".presence")).to_have_text("admin is viewing")

@@ -1,21 +1,17 @@
-// JSON API client. The bearer token lives in sessionStorage (per tab, gone when the tab closes) and travels in the
-// Authorization header: no cookies, so there is nothing for a cross-site request to ride on (no CSRF surface).
-
-const TOKEN_KEY = "inbox.token";
+// JSON API client. The session is an HttpOnly cookie set at sign-in (script never sees the token; every tab of the
+// browser shares it). Each request carries the X-Requested-With header the server demands of cookie-authenticated
+// changes: another site's page cannot send it (CSRF).
 
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
     this.problems = (body && (body.problems || body.errors)) || [];
+    this.retryAfter = (body && body.retry_after) || null; // seconds, on 429
   }
 }
 
 export const session = {
-  get token() { return sessionStorage.getItem(TOKEN_KEY); },
-  set token(value) {
-    if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
-  },
   agent: null, // {id, email, name, role, team_id}
   get isAdmin() { return this.agent && this.agent.role === "admin"; },
 };
@@ -24,11 +20,10 @@ let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 export async function api(method, path, body = undefined) {
-  const headers = { Accept: "application/json" };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  const headers = { Accept: "application/json", "X-Requested-With": "inbox" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit",
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
   });
   let data = null;
   try { data = await response.json(); } catch { data = null; }

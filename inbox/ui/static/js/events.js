@@ -1,5 +1,9 @@
 // The live events websocket: reconnects with backoff and fans frames out to listeners by type.
-import { session } from "./api.js";
+// The session cookie authenticates it (nothing in the URL). Close code 4401 means the session ended (signed out in
+// another tab, expired, deactivated): listeners of "ended" hear it and no reconnect is tried.
+import { get } from "./api.js";
+
+const SESSION_ENDED = 4401;
 
 const listeners = new Map(); // type -> Set<fn>; "*" gets every frame; "state" gets "open"/"closed"
 let socket = null;
@@ -20,9 +24,8 @@ function emit(type, frame) {
 
 export function connect() {
   stopped = false;
-  if (!session.token) return;
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(session.token)}`);
+  socket = new WebSocket(`${scheme}://${location.host}/api/v1/events`);
   socket.addEventListener("open", () => { retry = 0; emit("state", "open"); });
   socket.addEventListener("message", (event) => {
     let frame;
@@ -30,13 +33,22 @@ export function connect() {
     emit(frame.type, frame);
     emit("*", frame);
   });
-  socket.addEventListener("close", () => {
+  socket.addEventListener("close", (event) => {
     emit("state", "closed");
     socket = null;
     if (stopped) return;
+    if (event.code === SESSION_ENDED) { stopped = true; emit("ended", { type: "ended" }); return; }
     const wait = Math.min(30000, 500 * 2 ** retry++);
-    setTimeout(() => { if (!stopped) { connect(); emit("resync", { type: "resync" }); } }, wait);
+    setTimeout(reconnect, wait);
   });
+}
+
+async function reconnect() {
+  if (stopped) return;
+  // A refused upgrade looks like a network error from here: ask whether the session still holds first (a 401 goes
+  // to the API client's unauthorized handler, which shows the sign-in form).
+  try { await get("/api/v1/me"); } catch (e) { if (e.status === 401) return; }
+  if (!stopped) { connect(); emit("resync", { type: "resync" }); }
 }
 
 export function disconnect() {

@@ -13,7 +13,6 @@ function showLogin(message = "") {
   unmount(); // first, so the open conversation can still tell the others we left
   unmount = () => {};
   events.disconnect();
-  session.token = null;
   session.agent = null;
   $("#shell").hidden = true;
   $("#login").hidden = false;
@@ -29,15 +28,16 @@ async function login(event) {
   const password = $("#login-password").value;
   const error = $("#login-error");
   try {
-    const body = await api("POST", "/api/v1/auth/login", { email, password });
-    session.token = body.token;
+    // "cookie": the server keeps the session in an HttpOnly cookie shared by every tab; no token reaches the page.
+    const body = await api("POST", "/api/v1/auth/login", { email, password, session: "cookie" });
     session.agent = body.agent;
     $("#login-password").value = "";
     error.hidden = true;
     await startShell();
   } catch (e) {
     error.hidden = false;
-    error.textContent = e instanceof ApiError && e.status === 401 ? t("login.wrong") : t("login.failed");
+    if (e instanceof ApiError && e.status === 429) error.textContent = t("login.throttled", { seconds: e.retryAfter });
+    else error.textContent = e instanceof ApiError && e.status === 401 ? t("login.wrong") : t("login.failed");
   }
 }
 
@@ -96,18 +96,19 @@ function init() {
   document.documentElement.lang = currentLang() === "zh" ? "zh-CN" : "en";
   $("#login-form").addEventListener("submit", login);
   $("#logout").addEventListener("click", async () => {
-    try { await api("POST", "/api/v1/auth/logout"); } catch { /* the token is dropped either way */ }
+    try { await api("POST", "/api/v1/auth/logout"); } catch { /* the session is dropped either way */ }
     showLogin();
   });
   $("#help-button").addEventListener("click", showHelp);
   document.addEventListener("inbox:help", showHelp);
   events.on("state", connectionBadge);
+  events.on("ended", () => showLogin(t("login.expired")));
   events.on("mention", (f) => toast(t("mention.toast", { by: f.by }), {
     kind: "mention", onClick: () => { location.hash = `#/inbox/${f.conversation_id}`; } }));
   setUnauthorizedHandler(() => showLogin(t("login.expired")));
   window.addEventListener("hashchange", route);
-  if (session.token) startShell().catch(() => showLogin());
-  else showLogin();
+  // Another tab may have signed in already: the session cookie is the browser's, so ask who we are first.
+  startShell().catch(() => showLogin());
 }
 
 init();
