@@ -57,6 +57,8 @@ class InboxSettings(_Strict):
     # worker process (started on first use), beside the writer; 0 keeps all of it in the writer's process.
     analysis_worker_min_batch: int = Field(32, ge=0)
     token_ttl_hours: float = Field(24 * 14, gt=0)
+    # A private link posted in a public thread can bind its customer's private chat to the ticket for this long.
+    private_link_ttl_days: float = Field(7, gt=0, le=365)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event, EventBus
-from inbox.replies import choose_target, enqueue_reply, new_private_link_token
+from inbox.private_links import DEFAULT_TTL, new_token, record_link
+from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import upsert
 from inbox.store.schema import contact_identities, contacts, conversations, messages, outbox, thread_links
 from inbox.texts import private_link_notice
@@ -63,8 +64,11 @@ class OutboxDispatcher:
         events: EventBus,
         connector: Callable[[str], Connector | None],
         public_url: str,
+        *,
+        link_ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self.engine = engine
+        self.link_ttl = link_ttl
         self.events = events
         self.connector = connector
         self.public_url = public_url.rstrip("/")
@@ -162,7 +166,7 @@ class OutboxDispatcher:
         try:
             result = await connector.send(out)
         except PrivateChannelRefused as e:
-            await self._refused(row, str(e))
+            await self._refused(row, str(e), out.recipient)
         except RecipientUnreachable as e:
             async with self.engine.begin() as conn:
                 await conn.execute(update(contacts).where(contacts.c.id == (
@@ -232,14 +236,13 @@ class OutboxDispatcher:
                 self.wake()
             await self._publish_message(conn, row.message_id)
 
-    async def _refused(self, row, reason: str) -> None:  # noqa: ANN001
+    async def _refused(self, row, reason: str, recipient: ContactIdentity) -> None:  # noqa: ANN001
         async with self.engine.begin() as conn:
             if not row.private_link_fallback:
                 await self._finish(conn, row.id, row.message_id, "failed", f"private channel refused: {reason}")
                 return
-            token = await new_private_link_token(conn, row.conversation_id, utcnow())
             connector = self.connector(row.connector)
-            link = (connector.private_link(token) if connector else None) or f"{self.public_url}/chat/demo?link={token}"
+            link = await self._private_link(conn, row.conversation_id, connector, recipient)
             conv = (await conn.execute(select(conversations.c.language).where(
                 conversations.c.id == row.conversation_id))).one()
             notice = private_link_notice(link, format_ticket(row.conversation_id), conv.language)
@@ -252,6 +255,18 @@ class OutboxDispatcher:
                 error="waiting for the customer to open the private link"))
             await self._publish_message(conn, row.message_id)
         self.wake()
+
+    async def _private_link(
+        self, conn: AsyncConnection, conversation_id: int, connector: Connector | None, recipient: ContactIdentity
+    ) -> str:
+        """A link for `recipient` only: the platform's own (Telegram deep link, X DM) is bound to the identity the
+        private message was refused to; the in-app chat fallback, where that identity means nothing, binds to its
+        first claimer."""
+        token = new_token()
+        link = connector.private_link(token) if connector is not None else None
+        await record_link(conn, token, conversation_id, utcnow(), for_identity=recipient if link else None,
+                          ttl=self.link_ttl)
+        return link or f"{self.public_url}/chat/demo?link={token}"
 
     async def _hide(self, row, connector: Connector) -> None:  # noqa: ANN001
         ref = MessageRef(row.connector, row.target_provider_id, "")
