@@ -31,6 +31,7 @@ DEFAULT_TTL = timedelta(days=7)
 # 32 URL-safe characters (192 random bits): fits a Telegram deep-link payload (1-64 of A-Z a-z 0-9 _ -) and X's ref:.
 TOKEN_BYTES = 24
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MASK = "[private link]"
 
 
 def token_hash(token: str) -> str:
@@ -66,6 +67,7 @@ async def vet_link_tokens(
 
     Binding happens here, in the caller's transaction: a claim is a conditional UPDATE, so of two claimers racing in
     separate transactions only one wins."""
+    msgs = [_masked(m) if m.link_token and _TOKEN_SHAPE.fullmatch(m.link_token) else m for m in msgs]
     hashes = {token_hash(m.link_token) for m in msgs if m.link_token and _TOKEN_SHAPE.fullmatch(m.link_token)}
     if not hashes:
         return [replace(m, link_token=None) if m.link_token else m for m in msgs]
@@ -100,6 +102,14 @@ async def vet_link_tokens(
             log.info("private link not joined (%s) on %s", refusal, m.connector)
             out.append(replace(m, link_token=None))
     return out
+
+
+def _masked(m: InboundMessage) -> InboundMessage:
+    """The message without its token in the text or the raw copy (`/start <token>`, `ref:<token>`): stored rows,
+    previews and search never hold the credential."""
+    token = m.link_token
+    assert token is not None
+    return replace(m, text=m.text.replace(token, MASK), raw=m.raw.replace(token, MASK) if m.raw else m.raw)
 
 
 def _refusal(row, bound: tuple[str, str] | None, sender: tuple[str, str], now: datetime) -> str | None:  # noqa: ANN001
