@@ -41,7 +41,7 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event, EventBus
-from inbox.private_links import DEFAULT_TTL, new_token, record_link
+from inbox.private_links import DEFAULT_TTL, mask_issued_tokens, new_token, record_link
 from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import upsert
 from inbox.store.schema import contact_identities, contacts, conversations, messages, outbox, thread_links
@@ -50,6 +50,7 @@ from inbox.views import message_view
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+PRIVATE_LINK_REASON = "guard:private_link"
 INTERRUPTED = "delivery interrupted by a restart; not resent to avoid a duplicate: check the channel and resend if needed"
 
 
@@ -222,8 +223,13 @@ class OutboxDispatcher:
 
     async def _sent(self, row, out: OutboundMessage, result: SendResult) -> None:  # noqa: ANN001
         async with self.engine.begin() as conn:
-            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
-                status=DeliveryStatus.SENT.value, provider_id=result.provider_id, sent_at=result.sent_at, error=None))
+            sent = {"status": DeliveryStatus.SENT.value, "provider_id": result.provider_id,
+                    "sent_at": result.sent_at, "error": None}
+            if out.visibility == Visibility.PUBLIC and (await conn.execute(select(messages.c.reason).where(
+                    messages.c.id == row.message_id))).scalar() == PRIVATE_LINK_REASON:
+                # The link's token is a credential: once posted, the stored copy keeps it masked.
+                sent["text"] = await mask_issued_tokens(conn, out.text)
+            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(**sent))
             await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
                 state="sent", last_error=None, updated_at=utcnow()))
             await upsert(conn, thread_links, [
@@ -247,7 +253,7 @@ class OutboxDispatcher:
                 conversations.c.id == row.conversation_id))).one()
             notice = private_link_notice(link, format_ticket(row.conversation_id), conv.language)
             await enqueue_reply(conn, row.conversation_id, notice, Visibility.PUBLIC, utcnow(),
-                                reason="guard:private_link")
+                                reason=PRIVATE_LINK_REASON)
             await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
                 state="waiting", last_error=f"private channel refused ({reason}); a private link was posted",
                 updated_at=utcnow()))

@@ -32,6 +32,9 @@ DEFAULT_TTL = timedelta(days=7)
 TOKEN_BYTES = 24
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MASK = "[private link]"
+ISSUED_TOKEN_CHARS = len(secrets.token_urlsafe(TOKEN_BYTES))
+# A token sits in a link after "start=", "link=" or a URL-encoded "ref:" ("ref%3A<token>": the run starts with "3A").
+_TOKEN_RUN = re.compile(rf"[A-Za-z0-9_-]{{{ISSUED_TOKEN_CHARS},}}")
 
 
 def token_hash(token: str) -> str:
@@ -102,6 +105,19 @@ async def vet_link_tokens(
             log.info("private link not joined (%s) on %s", refusal, m.connector)
             out.append(replace(m, link_token=None))
     return out
+
+
+async def mask_issued_tokens(conn: AsyncConnection, text: str) -> str:
+    """`text` with every token of a stored link masked: a posted notice keeps its link only until it is sent."""
+    windows = {run[i:i + ISSUED_TOKEN_CHARS] for run in _TOKEN_RUN.findall(text)
+               for i in range(len(run) - ISSUED_TOKEN_CHARS + 1)}
+    if not windows:
+        return text
+    by_hash = {token_hash(w): w for w in windows}
+    pl = private_links.c
+    for (h,) in await conn.execute(select(pl.token_hash).where(pl.token_hash.in_(sorted(by_hash)))):
+        text = text.replace(by_hash[h], MASK)
+    return text
 
 
 def _masked(m: InboundMessage) -> InboundMessage:
