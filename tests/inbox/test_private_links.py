@@ -5,6 +5,7 @@ claimers in one batch. Each time the ticket's history and its waiting private re
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from inbox.domain import Channel, ContactIdentity, IdentityKind, Visibility, utcnow
 from inbox.events import EventBus
 from inbox.pipeline.core import Pipeline
-from inbox.private_links import new_token, record_link, token_hash
+from inbox.private_links import new_token, record_link, token_hash, vet_link_tokens
 from inbox.replies import choose_target, enqueue_reply
 from inbox.store.schema import messages, outbox, private_links, thread_links
 from tests.inbox.factories import chat
@@ -184,3 +185,25 @@ async def test_the_token_is_masked_in_the_stored_message(engine) -> None:  # noq
             messages.c.id.in_([joined, other])).order_by(messages.c.id))).all()
     assert [r.text for r in rows] == ["/start [private link]", "ref:[private link] hi"]
     assert all(token not in (r.raw or "") and "[private link]" in r.raw for r in rows)
+
+
+async def test_two_claimers_racing_in_separate_transactions_bind_only_one(engine) -> None:  # noqa: ANN001
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: claims cannot interleave")
+    cid, _ = await _public_ticket_with_waiting_reply(engine)
+    token = await _link(engine, cid, None)
+
+    def visitor(user: str):  # noqa: ANN202
+        return chat("hi", user, kind=IdentityKind.VISITOR, thread_key=f"visitor:{user}", link_token=token)
+
+    async with engine.connect() as a, engine.connect() as b:
+        tx_a, tx_b = await a.begin(), await b.begin()
+        [first] = await vet_link_tokens(a, [visitor("v1")], utcnow())
+        second = asyncio.create_task(vet_link_tokens(b, [visitor("v2")], utcnow()))
+        await asyncio.sleep(0.3)  # b has read the link as unclaimed and waits on a's row lock
+        await tx_a.commit()
+        [loser] = await second
+        await tx_b.commit()
+    assert first.link_token == token and loser.link_token is None
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(private_links.c.bound_value))).scalar_one() == "v1"
