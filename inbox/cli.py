@@ -29,12 +29,14 @@ class RedactSecrets(logging.Filter):
 
 
 def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
+    from inbox.private_links import RedactLinkTokens
     from inbox.supervisor import secret_values
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     secrets = [v for c in (settings.connectors if settings else ()) for v in secret_values(c.config)]
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(RedactLinkTokens())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -138,3 +138,18 @@ def _refusal(row, bound: tuple[str, str] | None, sender: tuple[str, str], now: d
     if bound is not None and bound != sender:
         return "bound to another identity"
     return None
+
+
+class RedactLinkTokens(logging.Filter):
+    """Log lines never carry a link token: the access log records `/chat/v1/ws?link=<token>` and the chat page's
+    `/chat/demo?link=<token>` as they are requested."""
+
+    _IN_URL = re.compile(r"((?:[?&#]|%3[Ff]|%26)(?:link|start)(?:=|%3[Dd]))[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "link" in message or "start" in message:
+            redacted = self._IN_URL.sub(rf"\1{MASK}", message)
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
