@@ -266,12 +266,12 @@ class OutboxDispatcher:
         self, conn: AsyncConnection, conversation_id: int, connector: Connector | None, recipient: ContactIdentity
     ) -> str:
         """A link for `recipient` only: the platform's own (Telegram deep link, X DM) is bound to the identity the
-        private message was refused to; the in-app chat fallback, where that identity means nothing, binds to its
-        first claimer."""
+        private message was refused to; the in-app chat fallback, where that identity means nothing, is bound to the
+        customer's signed app identity when there is exactly one, else to its first claimer."""
         token = new_token()
         link = connector.private_link(token) if connector is not None else None
-        await record_link(conn, token, conversation_id, utcnow(), for_identity=recipient if link else None,
-                          ttl=self.link_ttl)
+        for_identity = recipient if link else await _signed_app_identity(conn, conversation_id)
+        await record_link(conn, token, conversation_id, utcnow(), for_identity=for_identity, ttl=self.link_ttl)
         return link or f"{self.public_url}/chat/demo?link={token}"
 
     async def _hide(self, row, connector: Connector) -> None:  # noqa: ANN001
@@ -320,6 +320,15 @@ class OutboxDispatcher:
         self.events.publish(Event("message.updated", r.conversation_id, team,
                                   {"type": "message.updated", "conversation_id": r.conversation_id,
                                    "message": message_view(r)}))
+
+
+async def _signed_app_identity(conn: AsyncConnection, conversation_id: int) -> ContactIdentity | None:
+    ci = contact_identities.c
+    values = (await conn.execute(
+        select(ci.value).join(conversations, conversations.c.contact_id == ci.contact_id)
+        .where(and_(conversations.c.id == conversation_id, ci.kind == IdentityKind.APP.value)).limit(2)
+    )).scalars().all()
+    return ContactIdentity(IdentityKind.APP, values[0]) if len(values) == 1 else None
 
 
 async def _recipient(conn: AsyncConnection, conversation_id: int, connector_name: str) -> ContactIdentity | None:
