@@ -225,10 +225,11 @@ class OutboxDispatcher:
         async with self.engine.begin() as conn:
             sent = {"status": DeliveryStatus.SENT.value, "provider_id": result.provider_id,
                     "sent_at": result.sent_at, "error": None}
-            if out.visibility == Visibility.PUBLIC and (await conn.execute(select(messages.c.reason).where(
-                    messages.c.id == row.message_id))).scalar() == PRIVATE_LINK_REASON:
-                # The link's token is a credential: once posted, the stored copy keeps it masked.
-                sent["text"] = await mask_issued_tokens(conn, out.text)
+            if out.visibility == Visibility.PUBLIC:
+                # A private link's token is a credential: once posted, the stored copy keeps it masked.
+                masked = await mask_issued_tokens(conn, out.text)
+                if masked != out.text:
+                    sent["text"] = masked
             await conn.execute(update(messages).where(messages.c.id == row.message_id).values(**sent))
             await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
                 state="sent", last_error=None, updated_at=utcnow()))
