@@ -70,26 +70,28 @@ async def vet_link_tokens(
 
     Binding happens here, in the caller's transaction: a claim is a conditional UPDATE, so of two claimers racing in
     separate transactions only one wins."""
-    msgs = [_masked(m) if m.link_token and _TOKEN_SHAPE.fullmatch(m.link_token) else m for m in msgs]
-    hashes = {token_hash(m.link_token) for m in msgs if m.link_token and _TOKEN_SHAPE.fullmatch(m.link_token)}
-    if not hashes:
-        return [replace(m, link_token=None) if m.link_token else m for m in msgs]
+    if not any(m.link_token for m in msgs):
+        return list(msgs)
+    shaped = [m.link_token if m.link_token and _TOKEN_SHAPE.fullmatch(m.link_token) else None for m in msgs]
+    hashes = {token_hash(t) for t in shaped if t}
     pl = private_links.c
     links = {r.token_hash: r for r in await conn.execute(
         select(pl.token_hash, pl.for_kind, pl.for_value, pl.bound_kind, pl.bound_value, pl.expires_at)
         .where(pl.token_hash.in_(sorted(hashes)))
-    )}
+    )} if hashes else {}
     bound: dict[str, tuple[str, str]] = {h: (r.bound_kind, r.bound_value) for h, r in links.items() if r.bound_kind}
     out: list[InboundMessage] = []
-    for m in msgs:
+    for m, token in zip(msgs, shaped):
         if not m.link_token:
             out.append(m)
             continue
-        h = token_hash(m.link_token) if _TOKEN_SHAPE.fullmatch(m.link_token) else None
+        h = token_hash(token) if token else None
         row = links.get(h) if h else None
+        if row is not None:
+            m = _masked(m)  # one of our tokens, bound or not: never stored in clear
         sender = (m.sender.kind.value, m.sender.value)
         refusal = _refusal(row, bound.get(h) if h else None, sender, now)
-        if refusal is None and h not in bound:
+        if refusal is None and h is not None and h not in bound:
             claimed = await conn.execute(
                 update(private_links).where(and_(pl.token_hash == h, pl.bound_kind.is_(None)))
                 .values(bound_kind=sender[0], bound_value=sender[1], bound_at=now)

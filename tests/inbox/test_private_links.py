@@ -207,3 +207,13 @@ async def test_two_claimers_racing_in_separate_transactions_bind_only_one(engine
     assert first.link_token == token and loser.link_token is None
     async with engine.connect() as conn:
         assert (await conn.execute(select(private_links.c.bound_value))).scalar_one() == "v1"
+
+
+async def test_a_reference_that_is_not_one_of_our_tokens_stays_as_written(engine) -> None:  # noqa: ANN001
+    # X reads "ref:<token>" from any DM: a customer's own payment reference is not a credential of ours.
+    [mid] = await Pipeline(engine, EventBus()).ingest([
+        chat("ref:PAYMENT-REFERENCE-2026-11 please check", "dave", kind=IdentityKind.TWITTER, thread_key="dm:1-2",
+             connector="x", channel=Channel.TWITTER, link_token="PAYMENT-REFERENCE-2026-11")])
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(messages.c.text).where(messages.c.id == mid))).scalar_one()
+    assert stored == "ref:PAYMENT-REFERENCE-2026-11 please check"
