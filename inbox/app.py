@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +195,8 @@ def build_app(settings: Settings) -> web.Application:
         await asyncio.to_thread(warm_up)
         tune_gc()
         supervisor: Supervisor
-        dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url)
+        dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url,
+                                      link_ttl=timedelta(days=settings.inbox.private_link_ttl_days))
         analysis = build_analysis_worker(settings, policy)
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
                             send_webhook=_webhook_sender, preparer=analysis)

@@ -31,6 +31,7 @@ class RedactSecrets(logging.Filter):
 
 
 def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
+    from inbox.private_links import RedactLinkTokens
     from inbox.supervisor import secret_values
 
     handler = logging.StreamHandler()
@@ -38,6 +39,7 @@ def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
     secrets = [v for c in (settings.connectors if settings else ()) for v in secret_values(c.config)]
     handler.addFilter(RedactSecrets(secrets))
     logsecrets.register(secrets)  # every handler, and connectors added later in the admin UI (see inbox.logsecrets)
+    handler.addFilter(RedactLinkTokens())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -66,6 +66,8 @@ class InboxSettings(_Strict):
     login_failure_window_seconds: float = Field(60, gt=0)
     # An open agent events socket re-checks its session this often (expiry, logout elsewhere, deactivation).
     session_recheck_seconds: float = Field(30, gt=0)
+    # A private link posted in a public thread can bind its customer's private chat to the ticket for this long.
+    private_link_ttl_days: float = Field(7, gt=0, le=365)
 
 
 @dataclass(frozen=True)

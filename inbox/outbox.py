@@ -41,8 +41,9 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event, EventBus
+from inbox.private_links import DEFAULT_TTL, mask_issued_tokens, new_token, record_link
 from inbox.recipients import customer_identity
-from inbox.replies import choose_target, enqueue_reply, new_private_link_token
+from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import upsert
 from inbox.store.schema import contact_identities, contacts, conversations, messages, outbox, thread_links
 from inbox.texts import private_link_notice
@@ -50,6 +51,7 @@ from inbox.views import message_view
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+PRIVATE_LINK_REASON = "guard:private_link"
 INTERRUPTED = "delivery interrupted by a restart; not resent to avoid a duplicate: check the channel and resend if needed"
 
 
@@ -64,8 +66,11 @@ class OutboxDispatcher:
         events: EventBus,
         connector: Callable[[str], Connector | None],
         public_url: str,
+        *,
+        link_ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self.engine = engine
+        self.link_ttl = link_ttl
         self.events = events
         self.connector = connector
         self.public_url = public_url.rstrip("/")
@@ -163,7 +168,7 @@ class OutboxDispatcher:
         try:
             result = await connector.send(out)
         except PrivateChannelRefused as e:
-            await self._refused(row, str(e))
+            await self._refused(row, str(e), out.recipient)
         except RecipientUnreachable as e:
             async with self.engine.begin() as conn:
                 await conn.execute(update(contacts).where(contacts.c.id == (
@@ -219,8 +224,14 @@ class OutboxDispatcher:
 
     async def _sent(self, row, out: OutboundMessage, result: SendResult) -> None:  # noqa: ANN001
         async with self.engine.begin() as conn:
-            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
-                status=DeliveryStatus.SENT.value, provider_id=result.provider_id, sent_at=result.sent_at, error=None))
+            sent = {"status": DeliveryStatus.SENT.value, "provider_id": result.provider_id,
+                    "sent_at": result.sent_at, "error": None}
+            if out.visibility == Visibility.PUBLIC:
+                # A private link's token is a credential: once posted, the stored copy keeps it masked.
+                masked = await mask_issued_tokens(conn, out.text)
+                if masked != out.text:
+                    sent["text"] = masked
+            await conn.execute(update(messages).where(messages.c.id == row.message_id).values(**sent))
             await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
                 state="sent", last_error=None, updated_at=utcnow()))
             await upsert(conn, thread_links, [
@@ -233,19 +244,18 @@ class OutboxDispatcher:
                 self.wake()
             await self._publish_message(conn, row.message_id)
 
-    async def _refused(self, row, reason: str) -> None:  # noqa: ANN001
+    async def _refused(self, row, reason: str, recipient: ContactIdentity) -> None:  # noqa: ANN001
         async with self.engine.begin() as conn:
             if not row.private_link_fallback:
                 await self._finish(conn, row.id, row.message_id, "failed", f"private channel refused: {reason}")
                 return
-            token = await new_private_link_token(conn, row.conversation_id, utcnow())
             connector = self.connector(row.connector)
-            link = (connector.private_link(token) if connector else None) or f"{self.public_url}/chat/demo?link={token}"
+            link = await self._private_link(conn, row.conversation_id, connector, recipient)
             conv = (await conn.execute(select(conversations.c.language).where(
                 conversations.c.id == row.conversation_id))).one()
             notice = private_link_notice(link, format_ticket(row.conversation_id), conv.language)
             await enqueue_reply(conn, row.conversation_id, notice, Visibility.PUBLIC, utcnow(),
-                                reason="guard:private_link")
+                                reason=PRIVATE_LINK_REASON)
             await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
                 state="waiting", last_error=f"private channel refused ({reason}); a private link was posted",
                 updated_at=utcnow()))
@@ -253,6 +263,18 @@ class OutboxDispatcher:
                 error="waiting for the customer to open the private link"))
             await self._publish_message(conn, row.message_id)
         self.wake()
+
+    async def _private_link(
+        self, conn: AsyncConnection, conversation_id: int, connector: Connector | None, recipient: ContactIdentity
+    ) -> str:
+        """A link for `recipient` only: the platform's own (Telegram deep link, X DM) is bound to the identity the
+        private message was refused to; the in-app chat fallback, where that identity means nothing, is bound to the
+        customer's signed app identity when there is exactly one, else to its first claimer."""
+        token = new_token()
+        link = connector.private_link(token) if connector is not None else None
+        for_identity = recipient if link else await _signed_app_identity(conn, conversation_id)
+        await record_link(conn, token, conversation_id, utcnow(), for_identity=for_identity, ttl=self.link_ttl)
+        return link or f"{self.public_url}/chat/demo?link={token}"
 
     async def _hide(self, row, connector: Connector) -> None:  # noqa: ANN001
         ref = MessageRef(row.connector, row.target_provider_id, "")
@@ -300,6 +322,15 @@ class OutboxDispatcher:
         self.events.publish(Event("message.updated", r.conversation_id, team,
                                   {"type": "message.updated", "conversation_id": r.conversation_id,
                                    "message": message_view(r)}))
+
+
+async def _signed_app_identity(conn: AsyncConnection, conversation_id: int) -> ContactIdentity | None:
+    ci = contact_identities.c
+    values = (await conn.execute(
+        select(ci.value).join(conversations, conversations.c.contact_id == ci.contact_id)
+        .where(and_(conversations.c.id == conversation_id, ci.kind == IdentityKind.APP.value)).limit(2)
+    )).scalars().all()
+    return ContactIdentity(IdentityKind.APP, values[0]) if len(values) == 1 else None
 
 
 async def _recipient(conn: AsyncConnection, conversation_id: int, connector_name: str) -> ContactIdentity | None:

@@ -2,7 +2,6 @@
 in the caller's transaction. The dispatcher (inbox.outbox) sends it later; nothing here talks to a connector."""
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +10,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import DeliveryStatus, Direction, Visibility
-from inbox.store.schema import conversations, messages, outbox, private_links
+from inbox.store.schema import conversations, messages, outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +134,3 @@ async def enqueue_hide(conn: AsyncConnection, conversation_id: int, connector: s
             "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
         },
     )
-
-
-async def new_private_link_token(conn: AsyncConnection, conversation_id: int, now: datetime) -> str:
-    token = secrets.token_urlsafe(16)
-    await conn.execute(private_links.insert(), {"token": token, "conversation_id": conversation_id, "created_at": now})
-    return token

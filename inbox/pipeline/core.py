@@ -24,6 +24,7 @@ from inbox.pipeline.mentions import mark_refused, write_notes
 from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Preparer, Stage, WebhookCall
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
+from inbox.private_links import vet_link_tokens
 from inbox.store.bulk import select_in
 from inbox.store.ops import chunks, select_by_pairs, upsert
 from inbox.store.schema import connector_state, conversations, message_edits, messages, outbox
@@ -179,7 +180,10 @@ class Pipeline:
                 first_at[key] = i
                 (edits if m.edit_of and (m.connector, m.edit_of) in originals else fresh).append(i)
 
-        new_msgs = [msgs[i] for i in fresh]
+        # A private-link token that is not its sender's to use is dropped here, before threading can act on it.
+        new_msgs = await vet_link_tokens(conn, [msgs[i] for i in fresh], now)
+        for i, m in zip(fresh, new_msgs):
+            msgs[i] = m
         identities = await resolve_contacts(conn, [m.sender for m in new_msgs], now)
         states = await self.threader.assign(
             conn, new_msgs, [identities[(m.sender.kind.value, m.sender.value)][1] for m in new_msgs], now

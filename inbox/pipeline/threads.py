@@ -30,6 +30,7 @@ from inbox.domain import (
     format_ticket,
     parse_ticket,
 )
+from inbox.private_links import token_hash
 from inbox.store.bulk import insert_returning, select_in, sqlite_page_rows
 from inbox.store.ops import chunks, select_by_pairs
 from inbox.store.schema import contact_identities, contacts, conversation_tags, conversations, private_links, thread_links
@@ -192,13 +193,15 @@ class Threader:
             )
         }
         self.known_links = linked
-        tokens = [m.link_token for m in msgs if m.link_token]
+        # Link tokens reach here only once vetted (inbox.private_links.vet_link_tokens: bound to their sender).
+        by_hash = {token_hash(m.link_token): m.link_token for m in msgs if m.link_token}
         token_conv: dict[str, int] = {}
-        if tokens:
-            for token, cid in await conn.execute(
-                select(private_links.c.token, private_links.c.conversation_id).where(private_links.c.token.in_(tokens))
+        if by_hash:
+            for h, cid in await conn.execute(
+                select(private_links.c.token_hash, private_links.c.conversation_id)
+                .where(private_links.c.token_hash.in_(sorted(by_hash)))
             ):
-                token_conv[token] = cid
+                token_conv[by_hash[h]] = cid
         ticket_ids = {t for m in msgs if m.ticket_hint and (t := parse_ticket(m.ticket_hint)) is not None}
         states = await load_conversations(conn, set(linked.values()) | set(token_conv.values()) | ticket_ids)
 

@@ -225,12 +225,21 @@ outbox = Table(
     Index("ix_outbox_state_next", "state", "next_attempt_at"),
 )
 
+# A link to a private channel posted in a public thread (inbox.private_links). The token is a credential: only its
+# SHA-256 is kept. It binds once, to the identity it was issued for (the public post's author) or, with no such
+# identity (in-app chat link), to its first claimer; it cannot bind after `expires_at`.
 private_links = Table(
     "private_links",
     metadata,
-    Column("token", String(64), primary_key=True),
+    Column("token_hash", String(64), primary_key=True),
     Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False),
+    Column("for_kind", String(20)),
+    Column("for_value", String(320)),
+    Column("bound_kind", String(20)),
+    Column("bound_value", String(320)),
     _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("bound_at"),
 )
 
 connector_state = Table(

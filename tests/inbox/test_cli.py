@@ -59,7 +59,7 @@ def test_db_upgrade_reports_revision(tmp_path) -> None:  # noqa: ANN001
     cfg = tmp_path / "inbox.yaml"
     cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n")
     r = run("db", "upgrade", "--config", str(cfg))
-    assert r.returncode == 0 and "revision 0001" in r.stdout
+    assert r.returncode == 0 and "revision 0002" in r.stdout
 
 
 def test_import_mbox_is_idempotent(tmp_path) -> None:  # noqa: ANN001
