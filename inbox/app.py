@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, conversations, session
+from inbox.api import admin, conversations, delivery, session
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.events import EventBus
@@ -150,6 +150,7 @@ def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[safety_headers], client_max_size=2 * 1024 * 1024)
     app.add_routes(session.routes)
     app.add_routes(conversations.routes)
+    app.add_routes(delivery.routes)
     app.add_routes(admin.routes)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)

@@ -9,7 +9,6 @@ from aiohttp import web
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbox.api.access import access
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import Agent
 from inbox.domain import (
@@ -23,8 +22,8 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event
-from inbox.outbox import INTERRUPTED_FLAG, MASKED_SECRET_FLAG
-from inbox.replies import enqueue_reply, requeue_failed
+from inbox.outbox import MASKED_SECRET_FLAG
+from inbox.replies import enqueue_reply
 from inbox.store.ops import insert_ignore
 from inbox.store.schema import (
     agents,
@@ -312,41 +311,6 @@ async def _queue_reply(request: web.Request, conn: AsyncConnection, conv: Any, a
         await conn.execute(update(conversations).where(conversations.c.id == conv.id)
                            .values(assignee_id=agent.id, updated_at=now))
     return message_id, route
-
-
-@routes.post("/api/v1/conversations/{id}/messages/{message_id}/resend")
-@access("conversation")
-async def resend_message(request: web.Request) -> web.Response:
-    """Send a failed reply again (an interrupted one, after the agent checked the channel)."""
-    agent = await require_agent(request)
-    conv = await _load(request, agent)
-    try:
-        message_id = int(request.match_info["message_id"])
-    except ValueError:
-        return json_error(404, "no such reply in this conversation")
-    app = ctx(request)
-    now = utcnow()
-    async with app.engine.begin() as conn:
-        row = (await conn.execute(select(messages).where(and_(
-            messages.c.id == message_id, messages.c.conversation_id == conv.id,
-            messages.c.direction == Direction.OUTBOUND.value)))).first()
-        if row is None:
-            return json_error(404, "no such reply in this conversation")
-        if row.status != DeliveryStatus.FAILED.value:
-            return json_error(409, f"only a failed reply can be resent; this one is {row.status}")
-        if MASKED_SECRET_FLAG in (row.flags or []):
-            return json_error(409, "this reply carried a secret that is never stored, so it cannot be resent; "
-                                   "write it again")
-        if not await requeue_failed(conn, row.id, now, frozenset({INTERRUPTED_FLAG})):
-            return json_error(409, "this reply is not failed any more")
-        await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "resend",
-                                            "conversation_id": conv.id, "detail": f"message {row.id}"})
-        row = (await conn.execute(select(messages).where(messages.c.id == row.id))).one()
-    app.dispatcher.wake()
-    view = message_view(row)
-    app.events.publish(Event("message.updated", conv.id, conv.team_id,
-                             {"type": "message.updated", "conversation_id": conv.id, "message": view}))
-    return web.json_response({"message": view})
 
 
 async def _mentions(conn: AsyncConnection, text: str) -> list[int]:
