@@ -8,6 +8,7 @@ export class ApiError extends Error {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
     this.problems = (body && (body.problems || body.errors)) || [];
+    this.kinds = (body && Array.isArray(body.kinds) && body.kinds) || []; // a reply the guard refused: what it held
   }
 }
 
