@@ -177,10 +177,6 @@ class OutboxDispatcher:
             async with self.engine.begin() as conn:
                 await self._retry(conn, row, _not_running(row.connector), 30.0)
             return
-        if row.state == RESUME and row.kind == "send" and not connector.redelivery_safe:
-            async with self.engine.begin() as conn:
-                await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
-            return
         if row.kind == "hide":
             await self._hide(row, connector)
             return
@@ -193,7 +189,7 @@ class OutboxDispatcher:
                 self._down.add(out.connector)
                 await self._retry(conn, row, _not_running(out.connector), 30.0)
                 return
-            if row.state == RESUME and not connector.redelivery_safe:
+            if row.state == RESUME and not connector.redelivery_safe:  # (hiding a post twice is harmless)
                 await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
                 return
             if connector.type_name in Channel.__members__.values():  # plugins may have types of their own

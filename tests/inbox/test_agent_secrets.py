@@ -21,6 +21,7 @@ from inbox.api.context import CTX
 from inbox.store.db import create_engine
 from inbox.store.schema import metadata
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
+from tests.ui.helpers import recv, telegram_public
 
 SEED = Mnemonic("english").generate(128)  # a fresh, checksum-valid BIP-39 phrase each run
 CARD = "4111 1111 1111 1111"  # Visa's Luhn-valid test number
@@ -61,22 +62,12 @@ def assert_no_secret(text: str, where: str) -> None:
 
 async def _chat_conversation(http: Any, auth: dict[str, str], user: str = "alice") -> tuple[Any, dict[str, Any]]:
     ws = await http.ws_connect(f"/chat/v1/ws?user_id={user}&user_hash={user_hash('app-secret', user)}")
-    await _frame(ws, "history")
+    await recv(ws, "history")
     await ws.send_json({"type": "message", "text": "I cannot open my wallet", "client_id": str(uuid.uuid4())})
-    await _frame(ws, "ack")
+    await recv(ws, "ack")
     async with http.get("/api/v1/conversations", headers=auth) as r:
         [conv] = [c for c in (await r.json())["conversations"] if c["contact"]["identities"][0]["value"] == user]
     return ws, conv
-
-
-async def _frame(ws: Any, kind: str, timeout: float = 5.0) -> dict[str, Any]:
-    async def loop() -> dict[str, Any]:
-        while True:
-            frame = await ws.receive_json()
-            if frame.get("type") == kind:
-                return frame
-
-    return await asyncio.wait_for(loop(), timeout)
 
 
 def _drain(sub: Any) -> str:
@@ -108,7 +99,7 @@ async def test_replies_with_a_secret_are_refused_and_nothing_is_stored(engine: A
         async with http.post(f"/api/v1/conversations/{conv['id']}/messages", json={"text": "We are checking"},
                              headers=auth) as r:
             assert r.status == 201
-        frame = await _frame(ws, "message")
+        frame = await recv(ws, "message")
         assert frame["text"] == "We are checking"
         async with http.get(f"/api/v1/conversations/{conv['id']}/messages", headers=auth) as r:
             assert [m["text"] for m in (await r.json())["messages"] if m["direction"] == "outbound"] == [
@@ -122,8 +113,6 @@ async def test_replies_with_a_secret_are_refused_and_nothing_is_stored(engine: A
 
 
 async def test_public_thread_reply_with_a_secret_is_refused_too(engine: AsyncEngine, db_url: str) -> None:
-    from tests.ui.helpers import telegram_public
-
     await add_agent(db_url, "ana@example.com")
     async with running(settings_for(db_url)) as (server, http):
         auth = {"Authorization": f"Bearer {await token_for(http, 'ana@example.com')}"}
@@ -193,7 +182,7 @@ async def test_admin_allowed_kind_is_sent_as_typed_and_stored_masked(engine: Asy
             body = await r.json()
         assert body["message"]["text"] == "Your verification code is [otp removed]"
         assert body["route"]["stored_masked"] == ["otp"]
-        frame = await _frame(ws, "message")
+        frame = await recv(ws, "message")
         assert frame["text"] == SECRET_REPLIES["otp"]  # the customer gets what the agent typed
         for _ in range(100):
             async with http.get(f"/api/v1/conversations/{conv['id']}/messages", headers=auth) as r:
