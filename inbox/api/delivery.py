@@ -28,6 +28,8 @@ async def resend_message(request: web.Request) -> web.Response:
         message_id = int(request.match_info["message_id"])
     except ValueError:
         return json_error(404, "no such reply in this conversation")
+    if not 0 < message_id < 2**63:  # beyond any stored id (and PostgreSQL's bigint)
+        return json_error(404, "no such reply in this conversation")
     app = ctx(request)
     now = utcnow()
     async with app.engine.begin() as conn:

@@ -120,3 +120,38 @@ async def test_killed_between_push_and_sent(engine: AsyncEngine, db_url: str) ->
         attempts = (await conn.execute(select(outbox.c.attempts).where(
             outbox.c.message_id == replies["webchat"]))).scalar_one()
     assert attempts == 2  # pushed before the crash, re-pushed once after
+
+
+async def test_resend_only_for_those_who_may_see_the_reply(engine: AsyncEngine, db_url: str) -> None:
+    from inbox.domain import Visibility, utcnow
+    from inbox.replies import enqueue_reply
+    from inbox.store.schema import conversations, teams
+
+    ScriptedConnector.reset()
+    await add_agent(db_url, "bea@example.com", team="blue")
+    await add_agent(db_url, "rex@example.com", team="red")
+    settings = settings_for(db_url, connectors=(ConnectorEntry("tg", ScriptedConfig()),))
+    async with running(settings) as (server, http):
+        [inbound] = await server.app[CTX].pipeline.ingest([chat("deposit missing", "zoe", connector="tg",
+                                                                channel=Channel.TELEGRAM, kind=IdentityKind.TELEGRAM,
+                                                                thread_key="chat:zoe")])
+        async with engine.begin() as conn:
+            cid = (await conn.execute(select(messages.c.conversation_id).where(messages.c.id == inbound))).scalar()
+            blue = (await conn.execute(select(teams.c.id).where(teams.c.name == "blue"))).scalar_one()
+            await conn.execute(update(conversations).where(conversations.c.id == cid).values(team_id=blue))
+            reply = (await enqueue_reply(conn, cid, "We credited it", Visibility.PRIVATE, utcnow())).message_id
+            await conn.execute(update(outbox).where(outbox.c.message_id == reply).values(state="failed"))
+            await conn.execute(update(messages).where(messages.c.id == reply).values(status="failed", error="x"))
+        rex = {"Authorization": f"Bearer {await token_for(http, 'rex@example.com')}"}
+        bea = {"Authorization": f"Bearer {await token_for(http, 'bea@example.com')}"}
+        base = f"/api/v1/conversations/{cid}/messages"
+        async with http.post(f"{base}/{reply}/resend", headers=rex) as r:
+            assert r.status == 403  # another team's agent
+        for bad in (str(inbound), "99999999999999999999999", "-1", "0"):
+            async with http.post(f"{base}/{bad}/resend", headers=bea) as r:
+                assert r.status == 404, bad  # a customer's message, ids that can't exist: no 500
+        assert ScriptedConnector.sent == []
+        async with http.post(f"{base}/{reply}/resend", headers=bea) as r:
+            assert r.status == 200
+        await _message(http, bea, cid, reply, {"sent"})
+    assert [m.text for m in ScriptedConnector.sent] == ["We credited it"]
