@@ -225,7 +225,8 @@ async def preview(request: web.Request) -> web.Response:
     text = body.get("text")
     if not isinstance(text, str):
         return json_error(400, "text must be a string")
-    return web.json_response({"route": _decision_json(_guard_decision(request, text, conv), conv),
+    decision = _guard_decision(request, text, conv, body.get("visibility") == "private")  # as Send would decide
+    return web.json_response({"route": _decision_json(decision, conv),
                               "channel": conv.channel, "connector": conv.connector})
 
 

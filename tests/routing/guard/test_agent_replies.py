@@ -54,3 +54,12 @@ def test_typed_text_is_masked_like_inbound_and_keeps_the_rest() -> None:
     for finding in typed.masked:
         assert typed.text[finding.start:finding.end] == f"[{finding.kind} removed]"
     assert mask_typed("vip", POLICY).masked == () and mask_typed(f"x {SEED}", None).text == f"x {SEED}"
+
+
+def test_agent_choosing_private_on_a_public_thread_is_checked_as_private() -> None:
+    hex_hash = "cd" * 32
+    moved = check_outbound(f"tx 0x{hex_hash}", Visibility.PUBLIC, POLICY, language="en", wants_private=True)
+    assert moved.route == Visibility.PRIVATE and not moved.blocked and moved.public_notice
+    assert check_outbound("verification code is 482913", Visibility.PUBLIC, POLICY, wants_private=True).blocked
+    allowed = check_outbound("verification code is 482913", Visibility.PUBLIC, ALLOW_OTP, wants_private=True)
+    assert allowed.route == Visibility.PRIVATE and not allowed.blocked
