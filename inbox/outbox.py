@@ -177,7 +177,7 @@ class OutboxDispatcher:
             async with self.engine.begin() as conn:
                 await self._retry(conn, row, _not_running(row.connector), 30.0)
             return
-        if row.kind == "hide":
+        if row.kind == "hide":  # a resumed hide runs again: hiding a post twice is harmless
             await self._hide(row, connector)
             return
         async with self.engine.begin() as conn:
@@ -189,8 +189,8 @@ class OutboxDispatcher:
                 self._down.add(out.connector)
                 await self._retry(conn, row, _not_running(out.connector), 30.0)
                 return
-            if row.state == RESUME and not connector.redelivery_safe:  # (hiding a post twice is harmless)
-                await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
+            if row.state == RESUME and not connector.redelivery_safe:
+                await self._interrupted(conn, row)
                 return
             if connector.type_name in Channel.__members__.values():  # plugins may have types of their own
                 out = replace(out, channel=Channel(connector.type_name))
@@ -236,7 +236,7 @@ class OutboxDispatcher:
             held = self._clear_text.get(msg.id)
             if held is None:
                 if row.state == RESUME:  # it may have arrived before the restart: the agent checks
-                    await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
+                    await self._interrupted(conn, row)
                 else:
                     await self._finish(conn, row.id, row.message_id, "failed", CLEAR_TEXT_LOST)
                 return None
@@ -321,7 +321,7 @@ class OutboxDispatcher:
         resumed = row.state == RESUME and row.kind == "send"
         if attempts >= MAX_ATTEMPTS:
             if resumed:  # never known whether the interrupted send arrived: the agent decides
-                await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
+                await self._interrupted(conn, row)
             else:
                 await self._finish(conn, row.id, row.message_id, "failed", f"gave up after {attempts} attempts: {error}")
             return
@@ -333,6 +333,10 @@ class OutboxDispatcher:
             await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
                 error=f"retrying: {error}"))
             await self._publish_message(conn, row.message_id)
+
+    async def _interrupted(self, conn: AsyncConnection, row) -> None:  # noqa: ANN001
+        """A send cut short by a restart on a channel that cannot take it twice: the agent checks and resends."""
+        await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
 
     async def _finish(
         self, conn: AsyncConnection, outbox_id: int, message_id: int | None, state: str, error: str | None,
