@@ -109,6 +109,10 @@ class ConnectorHost(Protocol):
 class Connector(abc.ABC):
     type_name: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
+    # True when sending the same OutboundMessage again (same `message_id` and `idempotency_key`) can never show the
+    # customer a second copy (the in-app chat client dedupes frames by message id). The outbox then re-pushes a reply
+    # a restart interrupted mid-send; otherwise it keeps at-most-once and asks the agent to check and resend.
+    redelivery_safe: ClassVar[bool] = False
 
     def __init__(self, name: str, config: ConnectorConfig, host: ConnectorHost) -> None:
         self.name = name

@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, conversations, session
+from inbox.api import admin, conversations, delivery, session
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
@@ -172,6 +172,7 @@ def build_app(settings: Settings) -> web.Application:
     app[THROTTLE] = login_throttle(settings.inbox)
     app.add_routes(session.routes)
     app.add_routes(conversations.routes)
+    app.add_routes(delivery.routes)
     app.add_routes(admin.routes)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)

@@ -1,8 +1,11 @@
 """The outbox dispatcher: sends queued replies through their connector and records the outcome.
 
 A row is claimed (queued → sending) before the provider is called and marked after, so a reply goes out at most
-once; a row found in `sending` at start-up was interrupted mid-call and is failed, not resent, because the provider
-may already have delivered it. Each connector has its own sender task: a slow mail server never delays chat.
+once. A row found in `sending` at start-up was interrupted mid-call: the provider may already have delivered it. It
+becomes `resume`; once its connector runs, a channel that can take the same reply twice without the customer seeing
+it twice (`Connector.redelivery_safe`: the in-app chat dedupes by message id) gets it again, and any other channel's
+reply is failed with the `interrupted` flag and a "check and resend" error, never resent by itself.
+Each connector has its own sender task: a slow mail server never delays chat.
 A private message the platform refuses waits (`waiting`) while the public thread gets a link to a private channel;
 when the customer opens it, the pipeline requeues the message and it goes by that channel.
 """
@@ -53,6 +56,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 PRIVATE_LINK_REASON = "guard:private_link"
 INTERRUPTED = "delivery interrupted by a restart; not resent to avoid a duplicate: check the channel and resend if needed"
+INTERRUPTED_FLAG = "interrupted"
+RESUME = "resume"  # outbox state: found in `sending` at start-up; re-pushed or marked interrupted once its connector runs
+# A reply the admin's policy let carry a secret is stored masked; what the agent typed lives only in this process.
+MASKED_SECRET_FLAG = "masked_secret"
+CLEAR_TEXT_LOST = ("not sent: this reply carried a secret that is never stored, and the server restarted before it "
+                   "went out; write the reply again")
 
 
 def backoff(attempts: int) -> float:
@@ -77,16 +86,25 @@ class OutboxDispatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._senders: dict[str, asyncio.Task[None]] = {}
+        self._clear_text: dict[int, str] = {}
+        self._down: set[str] = set()  # connectors a reply found not running
 
     def wake(self) -> None:
         self._wake.set()
 
+    def hold_clear_text(self, message_id: int, text: str) -> None:
+        """What the agent typed, for a reply whose stored text is masked (flag `masked_secret`): sent as typed.
+        Memory only, until the send's outcome is final; after a restart the reply fails with CLEAR_TEXT_LOST."""
+        self._clear_text[message_id] = text
+
+    def release_clear_text(self, message_id: int | None) -> None:
+        if message_id is not None:
+            self._clear_text.pop(message_id, None)
+
     async def start(self) -> None:
         async with self.engine.begin() as conn:
-            interrupted = (await conn.execute(
-                select(outbox.c.id, outbox.c.message_id).where(outbox.c.state == "sending"))).all()
-            for row in interrupted:
-                await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED)
+            await conn.execute(update(outbox).where(outbox.c.state == "sending").values(
+                state=RESUME, next_attempt_at=utcnow(), last_error="interrupted by a restart", updated_at=utcnow()))
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
@@ -117,24 +135,36 @@ class OutboxDispatcher:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(outbox.c.connector).where(
-                    and_(outbox.c.state == "queued", outbox.c.next_attempt_at <= utcnow())
+                    and_(outbox.c.state.in_(("queued", RESUME)), outbox.c.next_attempt_at <= utcnow())
                 ).distinct()
             )
-            return {r[0] for r in rows}
+            due = {r[0] for r in rows}
+        # Replies that waited for a connector to come up (at start-up every connector is still starting) go as soon
+        # as it runs, not after the retry delay.
+        for name in [n for n in self._down if self.connector(n) is not None]:
+            self._down.discard(name)
+            async with self.engine.begin() as conn:
+                await conn.execute(update(outbox).where(and_(
+                    outbox.c.connector == name, outbox.c.state.in_(("queued", RESUME)),
+                    outbox.c.last_error == _not_running(name),
+                )).values(next_attempt_at=utcnow()))
+            due.add(name)
+        return due
 
     async def _drain(self, connector_name: str) -> None:
         while True:
             async with self.engine.begin() as conn:
                 row = (await conn.execute(
                     select(outbox).where(and_(
-                        outbox.c.connector == connector_name, outbox.c.state == "queued",
+                        outbox.c.connector == connector_name, outbox.c.state.in_(("queued", RESUME)),
                         outbox.c.next_attempt_at <= utcnow(),
                     )).order_by(outbox.c.id).limit(1)
                 )).first()
                 if row is None:
                     return
+                # `row.state` stays what it was before the claim: _deliver tells a resumed send from a new one.
                 claimed = await conn.execute(
-                    update(outbox).where(and_(outbox.c.id == row.id, outbox.c.state == "queued"))
+                    update(outbox).where(and_(outbox.c.id == row.id, outbox.c.state == row.state))
                     .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=utcnow())
                 )
                 if claimed.rowcount != 1:
@@ -149,10 +179,11 @@ class OutboxDispatcher:
     async def _deliver(self, row) -> None:  # noqa: ANN001 - an outbox Row
         connector = self.connector(row.connector)
         if connector is None:
+            self._down.add(row.connector)
             async with self.engine.begin() as conn:
-                await self._retry(conn, row, f"connector {row.connector} is not running", 30.0)
+                await self._retry(conn, row, _not_running(row.connector), 30.0)
             return
-        if row.kind == "hide":
+        if row.kind == "hide":  # a resumed hide runs again: hiding a post twice is harmless
             await self._hide(row, connector)
             return
         async with self.engine.begin() as conn:
@@ -161,7 +192,11 @@ class OutboxDispatcher:
                 return
             connector = self.connector(out.connector)
             if connector is None:  # the private channel found is on a connector that is down
-                await self._retry(conn, row, f"connector {out.connector} is not running", 30.0)
+                self._down.add(out.connector)
+                await self._retry(conn, row, _not_running(out.connector), 30.0)
+                return
+            if row.state == RESUME and not connector.redelivery_safe:
+                await self._interrupted(conn, row)
                 return
             if connector.type_name in Channel.__members__.values():  # plugins may have types of their own
                 out = replace(out, channel=Channel(connector.type_name))
@@ -202,6 +237,16 @@ class OutboxDispatcher:
                 await conn.execute(update(messages).where(messages.c.id == msg.id)
                                    .values(connector=connector_name, thread_key=thread_key))
                 await conn.execute(update(outbox).where(outbox.c.id == row.id).values(connector=connector_name))
+        text = msg.text
+        if MASKED_SECRET_FLAG in (msg.flags or []):
+            held = self._clear_text.get(msg.id)
+            if held is None:
+                if row.state == RESUME:  # it may have arrived before the restart: the agent checks
+                    await self._interrupted(conn, row)
+                else:
+                    await self._finish(conn, row.id, row.message_id, "failed", CLEAR_TEXT_LOST)
+                return None
+            text = held
         recipient = await _recipient(conn, conv.id, connector_name)
         if recipient is None:
             await self._finish(conn, row.id, row.message_id, "failed", "no customer identity to write to")
@@ -216,13 +261,14 @@ class OutboxDispatcher:
         subject = next((r.subject for r in earlier if r.subject), None)
         return OutboundMessage(
             idempotency_key=row.idempotency_key, connector=connector_name, channel=Channel(conv.channel),
-            thread_key=thread_key or conv.thread_key, visibility=visibility, recipient=recipient, text=msg.text,
+            thread_key=thread_key or conv.thread_key, visibility=visibility, recipient=recipient, text=text,
             ticket=format_ticket(conv.id), subject=subject,
             in_reply_to=inbound[-1].provider_id if inbound else None,
             references=tuple(r.provider_id for r in earlier[-100:]), message_id=msg.id,
         )
 
     async def _sent(self, row, out: OutboundMessage, result: SendResult) -> None:  # noqa: ANN001
+        self.release_clear_text(row.message_id)
         async with self.engine.begin() as conn:
             sent = {"status": DeliveryStatus.SENT.value, "provider_id": result.provider_id,
                     "sent_at": result.sent_at, "error": None}
@@ -295,24 +341,40 @@ class OutboxDispatcher:
 
     async def _retry(self, conn: AsyncConnection, row, error: str, retry_after: float | None) -> None:  # noqa: ANN001
         attempts = row.attempts + 1
+        resumed = row.state == RESUME and row.kind == "send"
         if attempts >= MAX_ATTEMPTS:
-            await self._finish(conn, row.id, row.message_id, "failed", f"gave up after {attempts} attempts: {error}")
+            if resumed:  # never known whether the interrupted send arrived: the agent decides
+                await self._interrupted(conn, row)
+            else:
+                await self._finish(conn, row.id, row.message_id, "failed", f"gave up after {attempts} attempts: {error}")
             return
         delay = retry_after if retry_after is not None else backoff(attempts)
         await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-            state="queued", next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=error,
+            state=RESUME if resumed else "queued", next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=error,
             updated_at=utcnow()))
         if row.message_id is not None:
             await conn.execute(update(messages).where(messages.c.id == row.message_id).values(
                 error=f"retrying: {error}"))
             await self._publish_message(conn, row.message_id)
 
-    async def _finish(self, conn: AsyncConnection, outbox_id: int, message_id: int | None, state: str, error: str | None) -> None:
+    async def _interrupted(self, conn: AsyncConnection, row) -> None:  # noqa: ANN001
+        """A send cut short by a restart on a channel that cannot take it twice: the agent checks and resends."""
+        await self._finish(conn, row.id, row.message_id, "failed", INTERRUPTED, add_flag=INTERRUPTED_FLAG)
+
+    async def _finish(
+        self, conn: AsyncConnection, outbox_id: int, message_id: int | None, state: str, error: str | None,
+        add_flag: str | None = None,
+    ) -> None:
+        self.release_clear_text(message_id)
         await conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
             state=state, last_error=error, updated_at=utcnow()))
         if message_id is not None:
-            await conn.execute(update(messages).where(messages.c.id == message_id).values(
-                status=DeliveryStatus.FAILED.value if state == "failed" else DeliveryStatus.SENT.value, error=error))
+            values: dict[str, object] = {
+                "status": DeliveryStatus.FAILED.value if state == "failed" else DeliveryStatus.SENT.value, "error": error}
+            if add_flag is not None:
+                flags = (await conn.execute(select(messages.c.flags).where(messages.c.id == message_id))).scalar()
+                values["flags"] = sorted({*(flags or []), add_flag})
+            await conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
             await self._publish_message(conn, message_id)
 
     async def _publish_message(self, conn: AsyncConnection, message_id: int) -> None:
@@ -331,6 +393,10 @@ async def _signed_app_identity(conn: AsyncConnection, conversation_id: int) -> C
         .where(and_(conversations.c.id == conversation_id, ci.kind == IdentityKind.APP.value)).limit(2)
     )).scalars().all()
     return ContactIdentity(IdentityKind.APP, values[0]) if len(values) == 1 else None
+
+
+def _not_running(connector: str) -> str:
+    return f"connector {connector} is not running"
 
 
 async def _recipient(conn: AsyncConnection, conversation_id: int, connector_name: str) -> ContactIdentity | None:

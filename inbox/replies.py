@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import DeliveryStatus, Direction, Visibility
@@ -75,6 +75,7 @@ class ReplyRequest:
     private_link_fallback: bool = False
     notice: str | None = None
     findings: tuple[dict[str, object], ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], now: datetime) -> list[QueuedReply]:
@@ -88,7 +89,7 @@ async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], n
             "conversation_id": r.conversation_id, "connector": r.target.connector, "thread_key": r.target.thread_key,
             "direction": Direction.OUTBOUND.value, "visibility": r.target.visibility.value, "agent_id": r.agent_id,
             "text": r.text, "status": DeliveryStatus.QUEUED.value, "attachments": [], "findings": list(r.findings),
-            "flags": [], "reason": r.reason, "created_at": now, "idempotency_key": key,
+            "flags": list(r.flags), "reason": r.reason, "created_at": now, "idempotency_key": key,
         } for r, key in zip(requests, keys)],
     )
     message_id = {key: mid for mid, key in result}
@@ -117,10 +118,11 @@ async def enqueue_reply(
     private_link_fallback: bool = False,
     notice: str | None = None,
     findings: list[dict[str, object]] | None = None,
+    flags: tuple[str, ...] = (),
 ) -> QueuedReply:
     target = await choose_target(conn, conversation_id, route)
     [queued] = await enqueue_replies(conn, [ReplyRequest(
-        conversation_id, target, text, reason, agent_id, private_link_fallback, notice, tuple(findings or ()),
+        conversation_id, target, text, reason, agent_id, private_link_fallback, notice, tuple(findings or ()), flags,
     )], now)
     return queued
 
@@ -134,3 +136,19 @@ async def enqueue_hide(conn: AsyncConnection, conversation_id: int, connector: s
             "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
         },
     )
+
+
+async def requeue_failed(conn: AsyncConnection, message_id: int, now: datetime, drop_flags: frozenset[str]) -> bool:
+    """An agent's resend of a failed reply: the same message and outbox row go back to the queue, keeping the
+    idempotency key (a channel that dedupes by it shows the customer one copy). False when it is not failed (any
+    more): two agents pressing resend at once send it once."""
+    claimed = await conn.execute(
+        update(outbox).where(and_(outbox.c.message_id == message_id, outbox.c.state == "failed"))
+        .values(state="queued", attempts=0, next_attempt_at=now, last_error=None, updated_at=now)
+    )
+    if claimed.rowcount != 1:
+        return False
+    flags = (await conn.execute(select(messages.c.flags).where(messages.c.id == message_id))).scalar()
+    await conn.execute(update(messages).where(messages.c.id == message_id).values(
+        status=DeliveryStatus.QUEUED.value, error=None, flags=[f for f in (flags or []) if f not in drop_flags]))
+    return True

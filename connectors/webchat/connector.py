@@ -78,6 +78,8 @@ class WebchatConnector(Connector):
     type_name = "webchat"
     config_model = WebchatConfig
     config: WebchatConfig
+    # Frames carry the message id and clients dedupe by it; history shows a message once by its row.
+    redelivery_safe = True
 
     def __init__(self, name: str, config: WebchatConfig, host) -> None:  # noqa: ANN001
         super().__init__(name, config, host)

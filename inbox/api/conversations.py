@@ -23,6 +23,7 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event
+from inbox.outbox import MASKED_SECRET_FLAG
 from inbox.recipients import customer_identity, identity_json
 from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import insert_ignore
@@ -37,6 +38,7 @@ from inbox.store.schema import (
     teams,
 )
 from inbox.views import conversation_core, message_view
+from routing.guard.typed import MaskedInput, mask_typed
 
 routes = web.RouteTableDef()
 MAX_OFFSET = 10**12  # beyond any real table, far below the 64-bit bound a larger value would break in the driver
@@ -204,13 +206,13 @@ async def list_messages(request: web.Request) -> web.Response:
     return web.json_response({"messages": [message_view(m, reveal=reveal) for m in rows]})
 
 
-def _guard_decision(request: web.Request, text: str, conv: Any) -> Any:
+def _guard_decision(request: web.Request, text: str, conv: Any, wants_private: bool = False) -> Any:
     policy = ctx(request).guard_policy
     if policy is None:
         return None
     from routing.guard import check_outbound
 
-    return check_outbound(text, Visibility(conv.visibility), policy, conv.language)
+    return check_outbound(text, Visibility(conv.visibility), policy, conv.language, wants_private=wants_private)
 
 
 def _decision_json(decision: Any, conv: Any) -> dict[str, Any]:
@@ -218,7 +220,8 @@ def _decision_json(decision: Any, conv: Any) -> dict[str, Any]:
         return {"visibility": conv.visibility, "reasons": [], "public_notice": None, "findings": []}
     return {
         "visibility": decision.route.value, "reasons": list(decision.reasons), "public_notice": decision.public_notice,
-        "blocked_publicly": bool(decision.blocked),
+        "blocked_publicly": decision.blocked_publicly, "refused": decision.blocked,
+        "refused_kinds": list(decision.refused_kinds), "refusal": decision.refusal,
         "findings": [{"kind": f.kind, "start": f.start, "end": f.end, "tier": f.tier} for f in decision.findings],
     }
 
@@ -233,7 +236,7 @@ async def preview(request: web.Request) -> web.Response:
     text = body.get("text")
     if not isinstance(text, str):
         return json_error(400, "text must be a string")
-    decision = _guard_decision(request, text, conv)
+    decision = _guard_decision(request, text, conv, body.get("visibility") == "private")  # as Send would decide
     route = _decision_json(decision, conv)
     async with ctx(request).engine.connect() as conn:
         target = await choose_target(conn, conv.id, Visibility(route["visibility"]))
@@ -254,38 +257,37 @@ async def post_message(request: web.Request) -> web.Response:
         return json_error(400, "text is longer than 50000 characters")
     app = ctx(request)
     now = utcnow()
-    async with app.engine.begin() as conn:
-        if body.get("private_note"):
-            message_id = (await conn.execute(messages.insert().returning(messages.c.id), {
-                "conversation_id": conv.id, "connector": conv.connector, "direction": Direction.NOTE.value,
-                "visibility": Visibility.PRIVATE.value, "agent_id": agent.id, "text": text,
-                "status": DeliveryStatus.SENT.value, "attachments": [], "findings": [], "flags": [], "created_at": now,
-            })).scalar_one()
-            mentions = await _mentions(conn, text)
-            route: dict[str, Any] = {"visibility": "note", "reasons": [], "public_notice": None, "findings": []}
-        else:
-            decision = _guard_decision(request, text, conv)
-            wants_private = body.get("visibility") == "private"
-            goes_private = wants_private or (decision is not None and decision.route == Visibility.PRIVATE)
-            queued = await enqueue_reply(
-                conn, conv.id, text, Visibility.PRIVATE if goes_private else Visibility.PUBLIC, now,
-                agent_id=agent.id, reason=None,
-                private_link_fallback=goes_private and conv.visibility == Visibility.PUBLIC.value,
-                notice=decision.public_notice if decision is not None and goes_private
-                and conv.visibility == Visibility.PUBLIC.value else None,
-            )
-            message_id = queued.message_id
-            mentions = []
-            route = _decision_json(decision, conv)
-            route.update({"visibility": queued.target.visibility.value, "connector": queued.target.connector,
-                          "recipient": identity_json(await customer_identity(conn, conv.id, queued.target.connector))})
-            if goes_private and conv.visibility == Visibility.PUBLIC.value:
-                await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "redirect_private",
-                                                    "conversation_id": conv.id, "detail": "; ".join(route["reasons"])})
-            if conv.assignee_id is None:
-                await conn.execute(update(conversations).where(conversations.c.id == conv.id)
-                                   .values(assignee_id=agent.id, updated_at=now))
-        row = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
+    note = bool(body.get("private_note"))
+    wants_private = body.get("visibility") == "private"
+    decision = None if note else _guard_decision(request, text, conv, wants_private)
+    if decision is not None and decision.blocked:
+        # Nothing is stored but the attempt (kinds only): an agent never needs to send a customer's secret.
+        async with app.engine.begin() as conn:
+            await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "reply_refused",
+                                                "conversation_id": conv.id,
+                                                "detail": "kinds: " + ", ".join(decision.refused_kinds)})
+        return json_error(422, decision.refusal, kinds=list(decision.refused_kinds))
+    typed = mask_typed(text, app.guard_policy)  # what agents type is masked at rest like inbound text
+    message_id = None
+    try:
+        async with app.engine.begin() as conn:
+            if note:
+                message_id = (await conn.execute(messages.insert().returning(messages.c.id), {
+                    "conversation_id": conv.id, "connector": conv.connector, "direction": Direction.NOTE.value,
+                    "visibility": Visibility.PRIVATE.value, "agent_id": agent.id, "text": typed.text,
+                    "status": DeliveryStatus.SENT.value, "attachments": [], "findings": typed.findings_json(),
+                    "flags": [], "created_at": now,
+                })).scalar_one()
+                mentions = await _mentions(conn, typed.text)
+                route: dict[str, Any] = {"visibility": "note", "reasons": [], "public_notice": None, "findings": []}
+            else:
+                message_id, route = await _queue_reply(request, conn, conv, agent, typed, text, decision,
+                                                       wants_private, now)
+                mentions = []
+            row = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
+    except BaseException:
+        app.dispatcher.release_clear_text(message_id)
+        raise
     app.dispatcher.wake()
     view = message_view(row)
     app.events.publish(Event("message.created", conv.id, conv.team_id,
@@ -295,6 +297,37 @@ async def post_message(request: web.Request) -> web.Response:
             "type": "mention", "conversation_id": conv.id, "ticket": format_ticket(conv.id), "agent_id": mentioned,
             "by": agent.name, "message_id": message_id}))
     return web.json_response({"message": view, "route": route}, status=201)
+
+
+async def _queue_reply(request: web.Request, conn: AsyncConnection, conv: Any, agent: Agent, typed: MaskedInput,
+                       text: str, decision: Any, wants_private: bool, now: datetime) -> tuple[int, dict[str, Any]]:
+    """The message and outbox rows of an agent's reply. A secret the admin's policy allows is sent as typed and
+    stored masked: the typed text is handed to the dispatcher in memory (sending the mask would give the customer
+    "[otp removed]", which makes allowing the kind pointless)."""
+    app = ctx(request)
+    goes_private = wants_private or (decision is not None and decision.route == Visibility.PRIVATE)
+    queued = await enqueue_reply(
+        conn, conv.id, typed.text, Visibility.PRIVATE if goes_private else Visibility.PUBLIC, now,
+        agent_id=agent.id, reason=None,
+        private_link_fallback=goes_private and conv.visibility == Visibility.PUBLIC.value,
+        notice=decision.public_notice if decision is not None and goes_private
+        and conv.visibility == Visibility.PUBLIC.value else None,
+        findings=typed.findings_json(), flags=(MASKED_SECRET_FLAG,) if typed.masked else (),
+    )
+    message_id = queued.message_id
+    if typed.masked:
+        app.dispatcher.hold_clear_text(message_id, text)
+    route = _decision_json(decision, conv)
+    route.update({"visibility": queued.target.visibility.value, "connector": queued.target.connector,
+                  "stored_masked": list(typed.kinds),
+                  "recipient": identity_json(await customer_identity(conn, conv.id, queued.target.connector))})
+    if goes_private and conv.visibility == Visibility.PUBLIC.value:
+        await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "redirect_private",
+                                            "conversation_id": conv.id, "detail": "; ".join(route["reasons"])})
+    if conv.assignee_id is None:
+        await conn.execute(update(conversations).where(conversations.c.id == conv.id)
+                           .values(assignee_id=agent.id, updated_at=now))
+    return message_id, route
 
 
 async def _mentions(conn: AsyncConnection, text: str) -> list[int]:
@@ -344,7 +377,8 @@ async def patch_conversation(request: web.Request) -> web.Response:
                 return json_error(400, "no such team")
         if values:
             await conn.execute(update(conversations).where(conversations.c.id == conv.id).values(updated_at=now, **values))
-        add = [str(t)[:100] for t in body.get("add_tags", []) if str(t).strip()]
+        # Masked before the 100-character cut, so a cut can never leave part of a secret unrecognised.
+        add = [mask_typed(str(t), app.guard_policy).text[:100] for t in body.get("add_tags", []) if str(t).strip()]
         remove = [str(t) for t in body.get("remove_tags", [])]
         await insert_ignore(conn, conversation_tags, [{"conversation_id": conv.id, "tag": t} for t in add])
         if remove:
@@ -353,7 +387,8 @@ async def patch_conversation(request: web.Request) -> web.Response:
         changes = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
         await conn.execute(audit.insert(), {"at": now, "actor": f"agent:{agent.id}", "action": "update",
                                             "conversation_id": conv.id,
-                                            "detail": str({**changes, "add_tags": add, "remove_tags": remove})})
+                                            "detail": str({**changes, "add_tags": add, "remove_tags": [
+                                                mask_typed(t, app.guard_policy).text for t in remove]})})
         row = (await conn.execute(select(conversations).where(conversations.c.id == conv.id))).one()
         [view] = await conversation_views(conn, [row])
     app.events.publish(Event("conversation.updated", conv.id, row.team_id,

@@ -3,7 +3,7 @@ adds; the author or an admin edits and deletes."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +16,7 @@ from inbox.auth import Agent
 from inbox.domain import utcnow
 from inbox.store.schema import canned_replies
 from inbox.views import iso
+from routing.guard.typed import mask_typed
 
 routes = web.RouteTableDef()
 SHORTCUT = re.compile(r"^[\w-]{1,50}$")  # \w covers CJK, so 提现 is a valid shortcut
@@ -52,6 +53,12 @@ def parse_canned(body: dict[str, Any]) -> CannedReplyInput | list[str]:
         return problems
     assert isinstance(shortcut, str) and isinstance(title, str) and isinstance(text, str)
     return CannedReplyInput(shortcut.strip().lstrip("/"), title.strip(), text, language)
+
+
+def _masked(request: web.Request, parsed: CannedReplyInput) -> CannedReplyInput:
+    """Stored like everything agents type: a secret in a saved answer is masked before the row is written."""
+    policy = ctx(request).guard_policy
+    return replace(parsed, title=mask_typed(parsed.title, policy).text, text=mask_typed(parsed.text, policy).text)
 
 
 def _view(row: Any) -> dict[str, Any]:
@@ -93,6 +100,7 @@ async def create_canned(request: web.Request) -> web.Response:
     parsed = parse_canned(await read_json(request))
     if isinstance(parsed, list):
         return json_error(400, "invalid canned reply", problems=parsed)
+    parsed = _masked(request, parsed)
     try:
         async with ctx(request).engine.begin() as conn:
             new_id = (await conn.execute(canned_replies.insert().returning(canned_replies.c.id), {
@@ -112,6 +120,7 @@ async def replace_canned(request: web.Request) -> web.Response:
     parsed = parse_canned(await read_json(request))
     if isinstance(parsed, list):
         return json_error(400, "invalid canned reply", problems=parsed)
+    parsed = _masked(request, parsed)
     try:
         async with ctx(request).engine.begin() as conn:
             await conn.execute(update(canned_replies).where(canned_replies.c.id == row.id).values(

@@ -8,7 +8,12 @@ guard:
   kinds:
     email: {outbound_public: allow}      # per-kind override of its tier's rule
     tx_hash: {enabled: false}            # do not look for it at all
+    otp: {outbound_private: allow}       # agents may send a code in a private reply (sent as typed, stored masked)
 ```
+
+Agents' replies: a secret-tier kind (seed phrase, private key, password, code, card number) is refused in any reply,
+public or private, unless the admin allows that kind with `outbound_private: allow`; it is then sent privately only
+(never posted publicly) and stored masked like inbound text.
 """
 from __future__ import annotations
 
@@ -33,7 +38,9 @@ class InboundPrivate(StrEnum):
 
 
 class OutboundAction(StrEnum):
-    BLOCK = "block"  # not sent as written: the agent must remove it
+    # Never sent that way. outbound_public: the reply goes privately if outbound_private allows the kind, else it is
+    # refused; outbound_private: the reply is refused (the agent must remove it).
+    BLOCK = "block"
     PRIVATE = "private"  # sent privately; the public thread gets a short notice
     ALLOW = "allow"
 
@@ -72,6 +79,8 @@ def _secret_default() -> TierRule:
         public_priority=Priority.URGENT,
         private_priority=Priority.HIGH,
         outbound_public=OutboundAction.BLOCK,
+        # An agent never needs to send a customer's secret: a reply carrying one is refused (admins may allow a kind).
+        outbound_private=OutboundAction.BLOCK,
         mask_at_rest=True,
     )
 

@@ -76,7 +76,8 @@ class RulesHolder:
             parse_rules(yaml_text, str(self.path))
         except RulesError as error:
             return error.errors
-        return []
+        return secrets_in_rules(yaml_text, str(self.path))
+
 
     def replace(self, yaml_text: str) -> None:
         """Validate, write the file atomically (readers see the old or the new file, never half), then load it."""
@@ -100,3 +101,16 @@ class RulesHolder:
         self._checked_at = self._clock()
         if self._last_error is not None:  # only if the file changed again between our write and our read
             raise RulesError([self._last_error])
+
+
+def secrets_in_rules(yaml_text: str, source: str) -> list[str]:
+    """Rules saved from the admin UI must not carry a secret: templates are sent to customers and stored, tags are
+    shown to every agent. One error per item, naming the kind and the line, never the value."""
+    from routing.guard.texts import KIND_NAMES
+    from routing.sensitive import detect
+
+    return [
+        f"{source}: line {yaml_text.count(chr(10), 0, finding.start) + 1}: contains "
+        f"{KIND_NAMES['en'].get(finding.kind, finding.kind)} ({finding.kind}); a secret never goes in the rules"
+        for finding in detect(yaml_text) if finding.tier == "secret"
+    ]

@@ -8,6 +8,7 @@ export class ApiError extends Error {
     this.status = status;
     this.problems = (body && (body.problems || body.errors)) || [];
     this.retryAfter = (body && body.retry_after) || null; // seconds, on 429
+    this.kinds = (body && Array.isArray(body.kinds) && body.kinds) || []; // a reply the guard refused: what it held
   }
 }
 

@@ -202,8 +202,13 @@ export class Composer {
     const findings = route.findings || [];
     const secrets = findings.filter((f) => f.tier === "secret");
     const moved = route.visibility === "private" && this.conversation.visibility === "public";
-    if (secrets.length) {
-      this.guard.append(h("div.guard-item.danger", { role: "alert", text: t("guard.secret", { kinds: kindsText(secrets) }) }));
+    if (route.refused) {
+      // Send would be refused (422): say so before the agent tries, naming the kinds, never the value.
+      const refused = (route.refused_kinds || []).map((kind) => ({ kind }));
+      this.guard.append(h("div.guard-item.danger.refused", { role: "alert",
+        text: t("guard.refused", { kinds: kindsText(refused.length ? refused : secrets) }) }));
+    } else if (secrets.length) {
+      this.guard.append(h("div.guard-item.warn", { text: t("guard.secretAllowed", { kinds: kindsText(secrets) }) }));
     }
     if (moved) {
       const others = findings.filter((f) => f.tier !== "secret");
@@ -213,7 +218,7 @@ export class Composer {
     } else if (findings.length && !secrets.length) {
       this.guard.append(h("div.guard-item.info", { text: t("guard.found", { kinds: kindsText(findings) }) }));
     }
-    if (route.blocked_publicly && !moved) this.guard.append(h("div.guard-item.danger", { text: t("guard.blocked") }));
+    if (route.blocked_publicly && !moved && !route.refused) this.guard.append(h("div.guard-item.danger", { text: t("guard.blocked") }));
     const reasons = route.reasons || [];
     if (!this.guard.childElementCount && !reasons.length) this.guard.append(h("div.guard-item.ok", { text: t("guard.clean") }));
     else if (reasons.length) {
@@ -239,6 +244,14 @@ export class Composer {
       }
       this.onSent(body.message);
     } catch (e) {
+      if (e.status === 422 && e.kinds.length) {
+        // Refused by the guard: the draft stays so the agent can edit it, and the reason stays on screen.
+        this.schedulePreview.cancel();
+        clear(this.guard);
+        this.guard.append(h("div.guard-item.danger.refused", { role: "alert",
+          text: t("guard.refused", { kinds: kindsText(e.kinds.map((kind) => ({ kind }))) }) }));
+        this.text.focus();
+      }
       toast(`${t("error.send")}: ${e.message}`, { kind: "error" });
     } finally {
       this.sendButton.disabled = false;

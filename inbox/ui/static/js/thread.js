@@ -1,5 +1,5 @@
 // The open conversation: header, the whole thread, details and actions, presence, and the reply box.
-import { get, patch, session } from "./api.js";
+import { get, patch, post, session } from "./api.js";
 import { bidiNodes, fileName, hasBidiControls, isolated } from "./bidi.js";
 import { clear, fill, debounce, formatTime, h, toast } from "./dom.js";
 import * as events from "./events.js";
@@ -190,7 +190,35 @@ export class ConversationPane {
     return h(`li.msg.dir-${m.direction}`, { dataset: { id: m.id } },
       meta, m.subject ? isolated("div.msg-subject", m.subject) : null, body,
       disguised ? h("div.bidi-warning", { role: "note", text: t("bidi.flagged") }) : null, toggle, findings, files,
-      m.status === "failed" && m.error ? h("div.error", { text: `${t("delivery.failed")}: ${m.error}` }) : null);
+      this.failureEl(m));
+  }
+
+  failureEl(m) {
+    if (m.direction !== "outbound" || m.status !== "failed") return null;
+    const flags = m.flags || [];
+    // A restart cut the send short: the customer may have it. The agent checks the channel and decides.
+    const text = flags.includes("interrupted") ? t("delivery.interrupted") : `${t("delivery.failed")}: ${m.error || ""}`;
+    // A reply stored masked can't be sent again from the database: the server refuses, so no button.
+    const resend = flags.includes("masked_secret") ? null : h("button.secondary.resend", { type: "button",
+      text: t("msg.resend"), on: { click: (e) => this.resend(m, e.currentTarget) } });
+    return h(`div.error${flags.includes("interrupted") ? ".interrupted" : ""}`, { role: "status" },
+      h("span", { text }), resend ? " " : null, resend);
+  }
+
+  async resend(m, button) {
+    button.disabled = true;
+    try {
+      const body = await post(`/api/v1/conversations/${this.id}/messages/${m.id}/resend`, {});
+      toast(t("msg.resendQueued"));
+      // Events never turn failed back into queued (see onMessageEvent); the resend does, unless "sent" came first.
+      if (this.messages.get(m.id)?.status === "failed") {
+        this.messages.set(m.id, body.message);
+        this.thread?.querySelector(`li.msg[data-id="${m.id}"]`)?.replaceWith(this.messageEl(body.message));
+      }
+    } catch (e) {
+      button.disabled = false;
+      toast(`${t("error.send")}: ${e.message}`, { kind: "error" });
+    }
   }
 
   onMessageEvent(frame) {
