@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, contacts, conversations, session
+from inbox.api import admin, admin_people, contacts, conversations, session
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.events import EventBus
@@ -152,6 +152,7 @@ def build_app(settings: Settings) -> web.Application:
     app.add_routes(conversations.routes)
     app.add_routes(admin.routes)
     app.add_routes(contacts.routes)
+    app.add_routes(admin_people.routes)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
