@@ -7,6 +7,7 @@ export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
+    this.body = body; // e.g. a 409's details (what still uses a team)
     this.problems = (body && (body.problems || body.errors)) || [];
   }
 }
