@@ -2,7 +2,7 @@
 // a team in use is moved to another one first).
 import { ApiError, del, get, patch, post } from "./api.js";
 import { clear, fill, h, toast } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 import { problemsList } from "./admin.js";
 
 function simpleForm(fields, onSubmit, submitLabel) {
@@ -70,7 +70,7 @@ export function mountAgents(root) {
           if (!confirm(t("agents.confirmDeactivate", { email: a.email }))) return;
           run(async () => {
             const body = await post(`/api/v1/agents/${a.id}/deactivate`);
-            done(t("agents.deactivated", { n: body.sessions_ended }));
+            done(tn("agents.deactivated", body.sessions_ended));
           });
         } } })
         : h("button.secondary#agent-activate", { type: "button", text: t("agents.activate"), on: { click: () => run(async () => {
@@ -122,15 +122,16 @@ export function mountTeams(root) {
         if (!(err instanceof ApiError && err.status === 409)) { fill(note, problemsList(err)); return; }
         const others = all.filter((x) => x.id !== team.id);
         const target = h("select.move-to", { "aria-label": t("teams.moveAndDelete") }, others.map((x) => h("option", { value: x.id, text: x.name })));
-        const usage = err.body && err.body.usage;
-        fill(note, h("div.warn", {}, t("teams.inUse", { name: team.name, agents: usage ? usage.agents : "?",
-          open: usage ? usage.open_conversations : "?", resolved: usage ? usage.resolved_conversations : "?" }), " ",
+        const usage = (err.body && err.body.usage) || {};
+        const what = [tn("teams.agents", usage.agents || 0), tn("teams.open", usage.open_conversations || 0),
+          tn("teams.resolved", usage.resolved_conversations || 0)].join(t("common.listSep"));
+        fill(note, h("div.warn", {}, t("teams.inUse", { name: team.name, what }), " ",
         others.length ? [target, " ", h("button.secondary.danger.move-delete", { type: "button", text: t("teams.moveAndDelete"),
           on: { click: () => remove(target.value) } })] : null));
       }
     };
     return h("li", { dataset: { team: team.id } },
-      h("form.inline-form", { on: { submit: rename } }, input, h("button.secondary", { type: "submit", text: t("teams.rename") }),
+      h("form.inline-form", { on: { submit: rename } }, h("b.team-label", { text: team.name }), input, h("button.secondary", { type: "submit", text: t("teams.rename") }),
         h("button.link.danger.delete-team", { type: "button", text: t("common.delete"), on: { click: () => {
           if (confirm(t("teams.confirmDelete", { name: team.name }))) remove();
         } } })),
