@@ -109,6 +109,9 @@ async def link_verified(
         key = (m.sender.kind.value, m.sender.value)
         for extra in m.verified_identities:
             ident_id, contact_id = identities[key]
+            if (extra.kind.value, extra.value) == key:
+                await _signed_name(conn, ident_id, contact_id, extra.display_name)
+                continue
             existing = (await conn.execute(select(contact_identities).where(and_(
                 contact_identities.c.kind == extra.kind.value, contact_identities.c.value == extra.value)))).first()
             if existing is None:
@@ -116,7 +119,12 @@ async def link_verified(
                     "contact_id": contact_id, "kind": extra.kind.value, "value": extra.value,
                     "display_name": extra.display_name, "handle": None, "verified": True})
                 continue
-            if existing.contact_id == contact_id or not existing.verified:
+            if existing.contact_id == contact_id:
+                if not existing.verified:  # an agent typed it; now the channel vouches for it too
+                    await conn.execute(update(contact_identities).where(contact_identities.c.id == existing.id)
+                                       .values(verified=True))
+                continue
+            if not existing.verified:
                 continue
             kept, gone = sorted((existing.contact_id, contact_id))
             try:
@@ -131,8 +139,15 @@ async def link_verified(
     return merges
 
 
-async def rename(conn: AsyncConnection, contact_id: int, name: str | None) -> None:
-    await conn.execute(update(contacts).where(contacts.c.id == contact_id).values(name=name))
+async def _signed_name(conn: AsyncConnection, identity_id: int, contact_id: int, name: str | None) -> None:
+    """The name a signed profile gives: kept on the identity, and the contact's name while it has none (a name an
+    agent set stays)."""
+    if not name:
+        return
+    await conn.execute(update(contact_identities).where(contact_identities.c.id == identity_id)
+                       .values(display_name=name))
+    await conn.execute(update(contacts).where(and_(contacts.c.id == contact_id, contacts.c.name.is_(None)))
+                       .values(name=name))
 
 
 def identity_json(row: Any) -> dict[str, Any]:

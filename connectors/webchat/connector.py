@@ -118,7 +118,8 @@ class WebchatConnector(Connector):
         if secret is None or not verify_profile(secret.get_secret_value(), q["user_id"], name, email, phone,
                                                 q["profile_hash"]):
             raise web.HTTPForbidden(text="profile_hash does not match user_id, name, email and phone")
-        vouched: list[ContactIdentity] = []
+        signed = ContactIdentity(IdentityKind.APP, identity.value, name[:200] or None)
+        vouched: list[ContactIdentity] = [signed]  # the sender itself: its signed name reaches an existing contact
         for kind, value, normal in ((IdentityKind.EMAIL, email, normalize_email),
                                     (IdentityKind.PHONE, phone, normalize_phone)):
             if value:
@@ -126,7 +127,7 @@ class WebchatConnector(Connector):
                     vouched.append(ContactIdentity(kind, normal(value), name[:200] or None))
                 except ContactError:
                     log.warning("chat %s: signed profile has an unusable %s; ignored", self.name, kind.value)
-        return ContactIdentity(IdentityKind.APP, identity.value, name[:200] or None), tuple(vouched)
+        return signed, tuple(vouched)
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         identity, thread_key, issued = self._identify(request)

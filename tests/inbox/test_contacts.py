@@ -266,3 +266,15 @@ async def test_hostile_input_gets_4xx(env: Env) -> None:
         assert r.status == 200  # LIKE wildcards are escaped, not an error
     async with env.http.post("/api/v1/contacts/merges/77/undo", headers=env.admin) as r:
         assert r.status == 404
+
+
+async def test_a_signed_name_names_an_existing_nameless_contact_but_not_a_renamed_one(env: Env) -> None:
+    await chat_as(env, "u-900", "before the app sent profiles")
+    cid = await contact_of(env, "app", "u-900")
+    assert (await page(env, cid, env.admin))[1]["contact"]["name"] is None
+    await chat_as(env, "u-900", "now with a profile", name="Zhou Min")
+    assert (await page(env, cid, env.admin))[1]["contact"]["name"] == "Zhou Min"
+    async with env.http.patch(f"/api/v1/contacts/{cid}", headers=env.ana, json={"name": "Zhou Min (VIP)"}) as r:
+        assert r.status == 200
+    await chat_as(env, "u-900", "again", name="Zhou M.")
+    assert (await page(env, cid, env.admin))[1]["contact"]["name"] == "Zhou Min (VIP)"  # the agent's name stays
