@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from inbox.api.context import CTX
 from inbox.config import RoutingSettings
+from inbox.store.db import create_engine
 from inbox.store.schema import agents, api_tokens, conversations, teams
 from inbox.ui import connector_probe
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
@@ -40,8 +41,14 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    db_url = f"sqlite+aiosqlite:///{tmp_path}/inbox.db"
+async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    """The app on SQLite and on PostgreSQL (a fresh schema per test)."""
+    if db_url.startswith("postgresql"):
+        engine = create_engine(db_url)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            await conn.exec_driver_sql("CREATE SCHEMA public")
+        await engine.dispose()
     await add_agent(db_url, "boss@example.com", role="admin")
     await add_agent(db_url, "ana@example.com", team="payments")
     await add_agent(db_url, "ben@example.com", team="payments")

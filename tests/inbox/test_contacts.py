@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -15,6 +14,7 @@ from sqlalchemy import select, update
 from connectors.webchat.identity import profile_hash, user_hash
 from inbox.api.context import CTX
 from inbox.domain import Channel, IdentityKind
+from inbox.store.db import create_engine
 from inbox.store.schema import audit, contact_identities, conversations, teams
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
 from tests.inbox.factories import chat
@@ -36,8 +36,14 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    db_url = f"sqlite+aiosqlite:///{tmp_path}/inbox.db"
+async def env(db_url: str) -> AsyncIterator[Env]:
+    """The app on SQLite and on PostgreSQL (a fresh schema per test)."""
+    if db_url.startswith("postgresql"):
+        engine = create_engine(db_url)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            await conn.exec_driver_sql("CREATE SCHEMA public")
+        await engine.dispose()
     await add_agent(db_url, "boss@example.com", role="admin")
     await add_agent(db_url, "ana@example.com", team="payments")
     await add_agent(db_url, "ben@example.com", team="security")
