@@ -231,3 +231,33 @@ async def test_chinese_uses_24_hour_times_plurals_and_a_favicon(ui: UiEnv) -> No
     async with ui.http.get(icon) as r:
         assert r.status == 200 and r.content_type == "image/svg+xml"
     assert tracked.errors == []
+
+
+@pytest.mark.parametrize("ui", [{"rules_from": RULES}], indirect=True)
+async def test_rules_editor_drops_stale_errors_after_a_fix(ui: UiEnv) -> None:
+    tracked = await open_signed_in(ui, ADMIN)
+    page = tracked.page
+    await page.goto(ui.base_url + "/#/admin/rules")
+    await expect(page.locator(".rules-status .ok")).to_be_visible()
+    rules_path = Path(re.search(r"File: (.*)", await page.locator(".rules-status").inner_text()).group(1).strip())
+    good = rules_path.read_text(encoding="utf-8")
+    # the file is broken behind the inbox's back: the page shows the load error
+    rules_path.write_text(good.replace("set_priority: high", "set_priority: sky-high"), encoding="utf-8")
+    for _ in range(30):  # the holder looks at the file at most once a second
+        await page.reload()
+        await page.wait_for_selector(".rules-status p, .rules-status pre")
+        if await page.locator(".rules-status .error").count():
+            break
+        await asyncio.sleep(0.2)
+    await expect(page.locator(".rules-status .error")).to_contain_text("sky-high")
+    editor = page.locator("#rules-text")
+    await page.get_by_role("button", name="Validate").click()
+    await expect(page.locator(".rules-result .problems")).to_contain_text("sky-high")
+    # typing a fix: the old problems are not shown as if they were current
+    await editor.fill(good)
+    await expect(page.locator(".rules-result")).to_have_text("Changed since the last check: validate or save.")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.locator(".rules-result .ok")).to_be_visible()
+    await expect(page.locator(".rules-status .ok")).to_be_visible()  # the load error is gone too
+    await expect(page.locator(".rules-status .error")).to_have_count(0)
+    assert tracked.errors == []
