@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, conversations, delivery, session
+from inbox.api import admin, admin_people, contacts, conversations, delivery, session
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
@@ -174,6 +174,8 @@ def build_app(settings: Settings) -> web.Application:
     app.add_routes(conversations.routes)
     app.add_routes(delivery.routes)
     app.add_routes(admin.routes)
+    app.add_routes(contacts.routes)
+    app.add_routes(admin_people.routes)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)

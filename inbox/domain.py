@@ -70,6 +70,7 @@ class IdentityKind(StrEnum):
     TWITTER = "twitter"  # an X user id
     APP = "app"  # the wallet app's user id (signed by the app backend)
     VISITOR = "visitor"  # an anonymous in-app chat visitor token id
+    PHONE = "phone"  # E.164; typed by an agent, or vouched for by a signed app profile
 
 
 def utcnow() -> datetime:
@@ -121,6 +122,9 @@ class InboundMessage:
     flags: frozenset[str] = frozenset()  # e.g. {"auto_reply", "bounce", "list"}: never answered automatically
     raw: str | None = field(default=None, repr=False)  # provider payload copy (JSON or MIME); masked before storage
     language: str | None = None
+    # Further identities the channel vouches for (a signed app profile's email/phone): linked to the sender's
+    # contact, and a contact that already has one of them verified is the same person (merged).
+    verified_identities: tuple[ContactIdentity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from connectors.webchat.identity import (
     issue_visitor_token,
     name_problem,
     user_id_problem,
+    verify_profile,
     verify_user,
     verify_visitor_token,
 )
@@ -39,6 +40,7 @@ from connectors.webchat.limits import (
     retry_after,
 )
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
+from inbox.identities import ContactError, normalize_email, normalize_phone
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +168,32 @@ class WebchatConnector(Connector):
             visitor_id = issued.partition(".")[0]
         return ContactIdentity(IdentityKind.VISITOR, visitor_id, name), f"visitor:{visitor_id}", issued
 
+    def _profile(self, request: web.Request, identity: ContactIdentity) -> tuple[ContactIdentity, tuple[ContactIdentity, ...]]:
+        """A signed app user's profile (`name`, `email`, `phone` covered by `profile_hash`): the name becomes the
+        identity's name and the email/phone identities the app vouches for. Without `profile_hash` a name stays
+        display-only and email/phone are ignored; a wrong `profile_hash` is refused like a wrong `user_hash`."""
+        q = request.query
+        if identity.kind != IdentityKind.APP or "profile_hash" not in q:
+            return identity, ()
+        name, email, phone = (q.get(k, "") for k in ("name", "email", "phone"))
+        secret = self.config.identity_secret
+        if secret is None or not verify_profile(secret.get_secret_value(), q["user_id"], name, email, phone,
+                                                q["profile_hash"]):
+            raise web.HTTPForbidden(text="profile_hash does not match user_id, name, email and phone")
+        signed = ContactIdentity(IdentityKind.APP, identity.value, name[:200] or None)
+        vouched: list[ContactIdentity] = [signed]  # the sender itself: its signed name reaches an existing contact
+        for kind, value, normal in ((IdentityKind.EMAIL, email, normalize_email),
+                                    (IdentityKind.PHONE, phone, normalize_phone)):
+            if value:
+                try:
+                    vouched.append(ContactIdentity(kind, normal(value), name[:200] or None))
+                except ContactError:
+                    log.warning("chat %s: signed profile has an unusable %s; ignored", self.name, kind.value)
+        return signed, tuple(vouched)
+
     async def _socket(self, request: web.Request, address: str) -> web.WebSocketResponse:
         identity, thread_key, issued = self._identify(request, address)
+        identity, vouched = self._profile(request, identity)
         link_token = request.query.get("link") or None
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=max(self.config.max_frame_bytes * 4, 1024 * 1024))
         await ws.prepare(request)
@@ -187,7 +213,7 @@ class WebchatConnector(Connector):
             refused_in_a_row = 0
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
-                    reply = await self._on_text(frame.data, identity, thread_key, link_token)
+                    reply = await self._on_text(frame.data, identity, thread_key, link_token, vouched)
                     if reply.get("type") == "ack":
                         link_token = None  # the link joined the ticket with the first message
                     if "retry_after" in reply:
@@ -212,7 +238,8 @@ class WebchatConnector(Connector):
                     self._sockets.pop(thread_key, None)
         return ws
 
-    async def _on_text(self, data: str, identity: ContactIdentity, thread_key: str, link_token: str | None) -> dict[str, object]:
+    async def _on_text(self, data: str, identity: ContactIdentity, thread_key: str, link_token: str | None,
+                       vouched: tuple[ContactIdentity, ...] = ()) -> dict[str, object]:
         if len(data.encode("utf-8", "surrogatepass")) > self.config.max_frame_bytes:
             return {"type": "error", "error": f"frame larger than {self.config.max_frame_bytes} bytes"}
         try:
@@ -244,7 +271,7 @@ class WebchatConnector(Connector):
         message = InboundMessage(
             connector=self.name, channel=Channel.WEBCHAT, provider_id=f"{thread_key}:{client_id}",
             thread_key=thread_key, visibility=Visibility.PRIVATE, sender=identity, text=text, sent_at=utcnow(),
-            link_token=link_token,
+            link_token=link_token, verified_identities=vouched,
         )
         try:
             [stored_id] = await self.host.deliver([message])

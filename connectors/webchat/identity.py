@@ -52,6 +52,22 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def profile_hash(identity_secret: str, user_id: str, name: str = "", email: str = "", phone: str = "") -> str:
+    """What the wallet's backend computes to vouch for a user's profile as well as their id:
+    hex(HMAC-SHA256(identity_secret, "profile\\n" + user_id + "\\n" + name + "\\n" + email + "\\n" + phone)),
+    an absent field being the empty string. `user_hash` stays valid for the id alone."""
+    message = "\n".join(("profile", user_id, name, email, phone))
+    return hmac.new(identity_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_profile(identity_secret: str, user_id: str, name: str, email: str, phone: str, given_hash: str) -> bool:
+    if any("\n" in part for part in (user_id, name, email, phone)):
+        return False  # the fields are newline-separated in the signed message: a newline could shift them
+    if not _HEX_DIGEST.fullmatch(given_hash):  # compare_digest refuses non-ASCII str (TypeError): a 500
+        return False
+    return hmac.compare_digest(profile_hash(identity_secret, user_id, name, email, phone), given_hash.lower())
+
+
 def issue_visitor_token(key: bytes) -> str:
     visitor_id = secrets.token_hex(12)
     return f"{visitor_id}.{_sign(key, visitor_id)}"

@@ -17,6 +17,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inbox.config import InboxSettings
+from inbox.contacts import link_verified
 from inbox.domain import InboundMessage, utcnow
 from inbox.events import Event, EventBus
 from inbox.pipeline.effects import AppliedEffects, apply_effects, write_effects
@@ -185,6 +186,8 @@ class Pipeline:
         for i, m in zip(fresh, new_msgs):
             msgs[i] = m
         identities = await resolve_contacts(conn, [m.sender for m in new_msgs], now)
+        if any(m.verified_identities for m in new_msgs):
+            await link_verified(conn, new_msgs, identities, now)  # may merge contacts: before threading uses them
         states = await self.threader.assign(
             conn, new_msgs, [identities[(m.sender.kind.value, m.sender.value)][1] for m in new_msgs], now
         )

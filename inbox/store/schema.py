@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import true
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -113,7 +114,27 @@ contact_identities = Table(
     Column("value", String(320), nullable=False),
     Column("display_name", String(200)),
     Column("handle", String(200)),
+    # True when the channel proved the value (an email's sender, a signed app profile); False when an agent typed
+    # it. Only verified identities merge contacts automatically.
+    Column("verified", Boolean, nullable=False, default=True, server_default=true()),
     UniqueConstraint("kind", "value"),
+)
+
+contact_merges = Table(
+    "contact_merges",
+    metadata,
+    # One row per merge: what moved from the merged-away contact into the kept one, so an unmerge can move it back.
+    Column("id", _Id, primary_key=True),
+    Column("kept_id", _Id, ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("merged_id", _Id, ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("identity_ids", JSON, nullable=False, default=list),
+    Column("conversation_ids", JSON, nullable=False, default=list),
+    Column("merged_name", String(200)),
+    Column("actor", String(200), nullable=False),  # "agent:<id>" or "auto:<kind>" for a verified-identity match
+    Column("reason", String(200), nullable=False, default=""),
+    _ts("merged_at", nullable=False),
+    _ts("unmerged_at"),
+    Column("unmerged_by", String(200)),
 )
 
 conversations = Table(

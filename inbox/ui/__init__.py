@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from inbox.api.access import access
-from inbox.ui import admin_extras, canned_api
+from inbox.ui import admin_extras, canned_api, connector_probe
 
 STATIC = Path(__file__).with_name("static")
 
@@ -35,3 +35,4 @@ def setup_ui(app: web.Application) -> None:
     app.router.add_static("/ui/", STATIC)
     app.add_routes(canned_api.routes)
     app.add_routes(admin_extras.routes)
+    app.add_routes(connector_probe.routes)

@@ -59,7 +59,9 @@ def test_db_upgrade_reports_revision(tmp_path) -> None:  # noqa: ANN001
     cfg = tmp_path / "inbox.yaml"
     cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n")
     r = run("db", "upgrade", "--config", str(cfg))
-    assert r.returncode == 0 and "revision 0002" in r.stdout
+    from inbox.store.db import head_revision
+
+    assert r.returncode == 0 and f"revision {head_revision()}" in r.stdout  # the newest migration, whichever it is
 
 
 def test_import_mbox_is_idempotent(tmp_path) -> None:  # noqa: ANN001

@@ -8,9 +8,15 @@ STATIC = Path(__file__).resolve().parents[2] / "inbox" / "ui" / "static"
 
 
 def _tables() -> tuple[set[str], set[str]]:
-    source = (STATIC / "js" / "strings.js").read_text(encoding="utf-8")
-    english, chinese = source.split("export const ZH")
-    return set(re.findall(r'"([\w.]+)":', english)), set(re.findall(r'"([\w.]+)":', chinese))
+    """Both languages' keys over every strings file (strings.js; strings_contacts.js with EN_MORE / ZH_MORE)."""
+    english: set[str] = set()
+    chinese: set[str] = set()
+    for name, marker in (("strings.js", "export const ZH"), ("strings_contacts.js", "export const ZH_MORE")):
+        source = (STATIC / "js" / name).read_text(encoding="utf-8")
+        en_part, zh_part = source.split(marker)
+        english |= set(re.findall(r'"([\w.]+)":', en_part))
+        chinese |= set(re.findall(r'"([\w.]+)":', zh_part))
+    return english, chinese
 
 
 def test_both_languages_have_the_same_keys() -> None:
@@ -26,6 +32,7 @@ def test_every_literal_key_used_is_defined() -> None:
     for script in (STATIC / "js").glob("*.js"):
         text = script.read_text(encoding="utf-8")
         used |= set(re.findall(r'\bt\("([\w.]+)"', text))
+        used |= set(re.findall(r'\btn\("([\w.]+)"', text))
         used |= set(re.findall(r'\["[^"]+", "((?:keys)\.\w+)"\]', text))  # the shortcut table
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     used |= set(re.findall(r'data-i18n="([\w.]+)"', html))

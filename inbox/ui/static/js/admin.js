@@ -1,10 +1,11 @@
 // Admin pages: connectors (health, enable/disable, add/edit with validation, secrets write-only), rules, agents
 // and teams, canned replies.
-import { ApiError, del, get, put } from "./api.js";
+import { ApiError, del, get, post, put } from "./api.js";
 import { clear, fill, formatTime, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
 import { schemaForm } from "./schema_form.js";
-import { mountAgents, mountCanned, mountRules, mountTeams } from "./admin_more.js";
+import { mountCanned, mountRules } from "./admin_more.js";
+import { mountAgents, mountTeams } from "./admin_people.js";
 
 const TABS = ["connectors", "rules", "agents", "teams", "canned"];
 const HEALTH_REFRESH_MS = 3000;
@@ -88,10 +89,24 @@ function mountConnectors(root) {
       types.map((x) => h("option", { value: x, selected: connector ? x === connector.type : false, text: x })));
     const fields = h("div");
     const errorBox = h("div");
+    const testResult = h("div#connector-test-result", { role: "status" });
     let form = null;
     const draw = () => {
       form = schemaForm(schemas[typeSelect.value], connector ? connector.config : {});
       fill(fields, form.el);
+      clear(testResult);
+    };
+    const testConnection = async () => {
+      // Tries the form's settings without saving them; secrets left blank are taken from the saved connector.
+      fill(testResult, h("p.muted", { text: t("connector.testing") }));
+      try {
+        const body = await post("/api/v1/connectors/test", { name: connector ? connector.name : undefined,
+          type: typeSelect.value, ...form.read() });
+        fill(testResult, body.ok ? h("p.ok", { text: t("connector.testOk", { message: body.message }) })
+          : h("p.error", { text: t("connector.testFailed", { error: body.error }) }));
+      } catch (err) {
+        fill(testResult, problemsList(err));
+      }
     };
     typeSelect.addEventListener("change", draw);
     draw();
@@ -112,8 +127,9 @@ function mountConnectors(root) {
       h("h3", { text: connector ? t("admin.editConnector", { name: connector.name }) : t("admin.addConnector") }),
       h("div.form-row", {}, h("label", { for: "connector-name", text: t("col.name") }), nameInput),
       h("div.form-row", {}, h("label", { for: "connector-type", text: t("col.type") }), typeSelect),
-      fields, errorBox,
+      fields, errorBox, testResult,
       h("div.form-actions", {}, h("button.primary", { type: "submit", text: t("common.save") }),
+        h("button.secondary#test-connection", { type: "button", text: t("connector.test"), on: { click: testConnection } }),
         h("button.ghost", { type: "button", text: t("common.cancel"), on: { click: () => { clear(formBox); editing = null; } } }))));
     nameInput.focus();
   }

@@ -1,4 +1,4 @@
-// Admin: routing rules (view, validate, save, dry run), agents, teams, canned replies.
+// Admin: routing rules (view, validate, save, dry run; teams the rules target that don't exist), canned replies.
 import { ApiError, del, get, post, put } from "./api.js";
 import { clear, fill, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
@@ -15,6 +15,11 @@ export function mountRules(root) {
   const visibility = h("select#dry-visibility", {}, ["private", "public"].map((v) => h("option", { value: v, text: t(`visibility.${v}`) })));
   const useDraft = h("input#dry-draft", { type: "checkbox", checked: true });
   const dryOut = h("div.dry-out", { "aria-live": "polite" });
+  const teamWarnings = h("div#rules-team-warnings");
+  // A fix typed after a failed check makes the old errors stale: say so instead of showing them.
+  editor.addEventListener("input", () => {
+    if (result.firstChild && !result.querySelector(".edited")) fill(result, h("p.muted.edited", { text: t("rules.edited") }));
+  });
 
   const renderSummary = (rules) => {
     clear(summary);
@@ -24,13 +29,22 @@ export function mountRules(root) {
     }
   };
 
-  async function load() {
+  async function checkTeams() {
+    try {
+      const { problems } = await get("/api/v1/rules/team-check");
+      fill(teamWarnings, ...problems.map((p) => h("p.warn.team-warning", { text: t(p.problem === "missing" ? "rules.teamMissing" : "rules.teamEmpty",
+        { team: p.team, rules: p.rules.join(", ") }) })));
+    } catch { clear(teamWarnings); }
+  }
+
+  async function load(keepDraft = false) {
     try {
       const body = await get("/api/v1/rules");
-      editor.value = body.text;
+      if (!keepDraft) editor.value = body.text;
       status.replaceChildren(h("p.muted", { text: t("rules.file", { path: body.path }) }),
         body.last_error ? h("pre.error", { text: body.last_error }) : h("p.ok", { text: t("rules.inForce") }));
       renderSummary(body.rules);
+      checkTeams();
     } catch (e) {
       root.replaceChildren(h("h2", { text: t("admin.rules") }), e instanceof ApiError && e.status === 404
         ? h("div.card.notice#rules-missing", {}, h("p", { text: t("rules.none") }), h("pre", { text: "routing:\n  rules: config/rules.yaml" }))
@@ -49,6 +63,7 @@ export function mountRules(root) {
       const body = await put("/api/v1/rules", { text: editor.value });
       fill(result, h("p.ok", { text: t("rules.saved") }));
       renderSummary(body.rules);
+      load(true); // the file's load error, if one was shown, is gone now
     } catch (e) {
       fill(result, problemsList(e));
     }
@@ -75,7 +90,7 @@ export function mountRules(root) {
     }
   }
 
-  root.append(h("h2", { text: t("admin.rules") }), status,
+  root.append(h("h2", { text: t("admin.rules") }), status, teamWarnings,
     h("div.rules-layout", {},
       h("div", {}, editor, h("div.form-actions", {},
         h("button.secondary", { type: "button", text: t("rules.validate"), on: { click: validate } }),
@@ -99,35 +114,6 @@ function simpleForm(fields, onSubmit, submitLabel) {
     try { await onSubmit(values); form.reset(); clear(error); } catch (err) { fill(error, problemsList(err)); }
   } } }, Object.values(inputs), h("button.primary", { type: "submit", text: submitLabel }), error);
   return form;
-}
-
-export function mountAgents(root) {
-  const rows = h("tbody");
-  const load = async () => {
-    const agents = (await get("/api/v1/agents")).agents;
-    clear(rows);
-    for (const a of agents) {
-      rows.append(h("tr", {}, h("td", { text: a.name }), h("td", { text: a.email }), h("td", { text: t(`role.${a.role}`) }),
-        h("td", { text: a.team || "—" }), h("td", { text: a.active ? t("common.yes") : t("common.no") })));
-    }
-  };
-  root.append(h("h2", { text: t("admin.agents") }),
-    h("table.grid", {}, h("thead", {}, h("tr", {}, ["name", "email", "role", "team", "active"].map((k) => h("th", { text: t(`field.${k}`) })))), rows),
-    h("h3", { text: t("admin.addAgent") }),
-    simpleForm([["email", { type: "email", required: true }], ["name", {}], ["password", { type: "password", required: true, minlength: 8, autocomplete: "new-password" }],
-      ["role", { options: [["agent", t("role.agent")], ["admin", t("role.admin")]] }], ["team", {}]],
-    async (v) => { await post("/api/v1/agents", v); toast(t("admin.saved")); load(); }, t("common.add")));
-  load();
-}
-
-export function mountTeams(root) {
-  const list = h("ul.team-list");
-  const load = async () => {
-    fill(list, ...(await get("/api/v1/teams")).teams.map((x) => h("li", { text: x.name })));
-  };
-  root.append(h("h2", { text: t("admin.teams") }), list,
-    simpleForm([["name", { required: true }]], async (v) => { await post("/api/v1/teams", v); load(); }, t("common.add")));
-  load();
 }
 
 export function mountCanned(root) {

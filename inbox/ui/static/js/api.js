@@ -6,6 +6,7 @@ export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
+    this.body = body; // e.g. a 409's details (what still uses a team)
     this.problems = (body && (body.problems || body.errors)) || [];
     this.retryAfter = (body && body.retry_after) || null; // seconds, on 429
     this.kinds = (body && Array.isArray(body.kinds) && body.kinds) || []; // a reply the guard refused: what it held

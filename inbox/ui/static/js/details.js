@@ -34,6 +34,7 @@ export function renderDetails(root, c, { agents, revealed, onReveal, change }) {
   root.append(h("section.block", {},
     h("h3", { text: t("details.contact") }),
     isolated("div.contact-name", contact.name || ""),
+    contact.id ? h("a.contact-link", { href: `#/contacts/${contact.id}`, text: t("contact.open") }) : null,
     h("ul.identities", {}, (contact.identities || []).map((i) =>
       h("li", {}, h(`span.badge.id-${i.kind}`, { text: t(`identity.${i.kind}`) }), " ", isolated(".identity", identityFull(i))))),
     contact.language ? h("div.muted", { text: `${t("details.language")}: ${contact.language}` }) : null,

@@ -1,4 +1,5 @@
 // DOM helpers. Untrusted text only ever goes in through textContent / attribute values: never innerHTML.
+import { timeLocale } from "./i18n.js";
 
 /** h("div.cls#id", {attrs, on: {click}}, ...children) -> Element. Strings become text nodes. */
 export function h(spec, attrs = {}, ...children) {
@@ -66,9 +67,9 @@ export function formatTime(iso) {
   const d = new Date(iso);
   const now = new Date();
   const sameDay = d.toDateString() === now.toDateString();
-  return sameDay ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " +
-      d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const { locale, hour12 } = timeLocale(); // Chinese: 24-hour times whatever the browser's own locale
+  const time = d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12 });
+  return sameDay ? time : `${d.toLocaleDateString(locale, { month: "short", day: "numeric" })} ${time}`;
 }
 
 export function toast(message, { onClick = null, kind = "info", ms = 6000 } = {}) {

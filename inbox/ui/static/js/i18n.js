@@ -1,9 +1,10 @@
 // Interface text in English and Chinese. The language defaults from navigator.language and can be switched;
 // the choice is kept in localStorage.
 import { EN, ZH } from "./strings.js";
+import { EN_MORE, ZH_MORE } from "./strings_contacts.js";
 
 const LANG_KEY = "inbox.lang";
-const TABLES = { en: EN, zh: ZH };
+const TABLES = { en: { ...EN, ...EN_MORE }, zh: { ...ZH, ...ZH_MORE } };
 const listeners = new Set();
 
 function initial() {
@@ -27,8 +28,23 @@ export function onLangChange(fn) { listeners.add(fn); }
 
 /** t("guard.private", {kinds}) -> the string in the current language with {kinds} filled in. */
 export function t(key, params = {}) {
-  const text = TABLES[lang][key] ?? EN[key] ?? key;
+  const text = TABLES[lang][key] ?? TABLES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/** Whether a string exists (optional texts such as a connector field's help). */
+export function hasText(key) { return key in TABLES[lang] || key in TABLES.en; }
+
+/** The plural form of `key` for n: "key.one" / "key.other" by the language's plural rules, else "key" itself. */
+export function tn(key, n, params = {}) {
+  const form = new Intl.PluralRules(lang === "zh" ? "zh-CN" : "en").select(n);
+  const chosen = hasText(`${key}.${form}`) ? `${key}.${form}` : key;
+  return t(chosen, { n, ...params });
+}
+
+/** Times in the interface language: 24-hour clock in Chinese, the browser's habit in English. */
+export function timeLocale() {
+  return lang === "zh" ? { locale: "zh-CN", hour12: false } : { locale: undefined, hour12: undefined };
 }
 
 export function applyStatic(root) {

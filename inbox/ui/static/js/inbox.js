@@ -3,7 +3,7 @@ import { get, query } from "./api.js";
 import { bidiNodes, isolated } from "./bidi.js";
 import { clear, debounce, formatTime, h, toast } from "./dom.js";
 import * as events from "./events.js";
-import { t } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 import { bindKeys } from "./keys.js";
 import { ConversationPane } from "./thread.js";
 import { contactName, ISSUE_TYPES } from "./labels.js";
@@ -134,7 +134,7 @@ export function mountInbox(root, hash) {
       const body = await get(`/api/v1/conversations${query({ view, status, type, tag, channel, visibility, q, limit })}`);
       if (seq !== listSeq) return; // a newer request is on its way
       conversations = body.conversations;
-      totalEl.textContent = t("inbox.total", { n: body.total });
+      totalEl.textContent = tn("inbox.total", body.total);
       moreButton.hidden = body.total <= conversations.length;
       renderList();
     } catch (e) {

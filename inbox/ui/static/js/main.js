@@ -5,6 +5,8 @@ import * as events from "./events.js";
 import { applyStatic, currentLang, fillLangSelect, onLangChange, setLang, t } from "./i18n.js";
 import { mountInbox } from "./inbox.js";
 import { mountAdmin } from "./admin.js";
+import { mountContact } from "./contacts.js";
+import { openSettings as openNotifySettings } from "./notifications.js";
 import { SHORTCUTS } from "./keys.js";
 
 let unmount = () => {};
@@ -60,7 +62,8 @@ function route() {
   const isAdmin = hash.startsWith("#/admin") && session.isAdmin;
   $("#nav-inbox").classList.toggle("active", !isAdmin);
   $("#nav-admin").classList.toggle("active", isAdmin);
-  unmount = isAdmin ? mountAdmin(view, hash) : mountInbox(view, hash);
+  const mount = isAdmin ? mountAdmin : hash.startsWith("#/contacts/") ? mountContact : mountInbox;
+  unmount = mount(view, hash);
 }
 
 function fillHelp() {
@@ -100,6 +103,7 @@ function init() {
     showLogin();
   });
   $("#help-button").addEventListener("click", showHelp);
+  $("#notify-button").addEventListener("click", openNotifySettings);
   document.addEventListener("inbox:help", showHelp);
   events.on("state", connectionBadge);
   events.on("ended", () => showLogin(t("login.expired")));

@@ -1,7 +1,7 @@
 // A form drawn from a connector type's JSON Schema (pydantic's), so every connector type gets an editor without
 // hand-written forms. Secrets (writeOnly) are never filled in: left blank on an edit, the stored secret is kept.
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { hasText, t } from "./i18n.js";
 
 function resolve(schema, root) {
   if (schema && schema.$ref) return root.$defs[schema.$ref.split("/").pop()];
@@ -63,7 +63,11 @@ export function schemaForm(schema, value = {}, root = schema, path = "") {
         required: required.has(key) });
       readers.push((out) => { if (input.value.trim() !== "") out[key] = input.value.trim(); });
     }
+    // What the field means, with units and an example: the interface's own text, else the model's description.
+    const help = hasText(`cfhelp.${key}`) ? t(`cfhelp.${key}`) : (s.description || raw.description || "");
+    if (help) input.setAttribute("aria-describedby", `${id}-help`);
     el.append(h("div.form-row", {}, label, input));
+    if (help) el.append(h("div.field-help.muted", { id: `${id}-help`, text: help }));
   }
   return { el, read: () => { const out = {}; readers.forEach((r) => r(out)); return out; } };
 }
