@@ -52,8 +52,8 @@ async def _load(conn: AsyncConnection, agent: Agent, contact_id: int) -> Any:
     teams = [r.team_id for r in await conn.execute(
         select(conversations.c.team_id).where(conversations.c.contact_id == contact_id))]
     if teams and not any(can_see(agent, t) for t in teams):
-        raise web.HTTPForbidden(text='{"error": "this contact belongs to another team"}',
-                                content_type="application/json")
+        # 404 as for another team's conversation: an agent must not learn which contact ids exist elsewhere.
+        raise web.HTTPNotFound(text='{"error": "no such contact"}', content_type="application/json")
     return row
 
 

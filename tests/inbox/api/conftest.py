@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inbox.api.access import access
 from inbox.api.context import CTX
-from inbox.auth import _token_hash, create_agent
+from inbox.auth import create_agent, token_hash
 from inbox.config import RoutingSettings
 from inbox.domain import utcnow
 from inbox.store.schema import api_tokens, canned_replies, conversations, messages, teams
@@ -50,7 +50,7 @@ class World:
         now = utcnow()
         async with self.engine.begin() as conn:
             await conn.execute(api_tokens.insert(), {
-                "token_hash": _token_hash(token), "agent_id": self.agent_ids[caller], "created_at": now,
+                "token_hash": token_hash(token), "agent_id": self.agent_ids[caller], "created_at": now,
                 "expires_at": now - timedelta(minutes=1) if expired else now + timedelta(hours=1)})
         return token
 

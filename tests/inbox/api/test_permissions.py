@@ -16,11 +16,16 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select, update
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from inbox.api.access import Access, route_access
 from inbox.app import build_app
+from inbox.auth import create_agent
+from inbox.domain import Visibility, utcnow
+from inbox.replies import enqueue_reply
+from inbox.store.schema import conversations, messages, outbox, teams
 from tests.inbox.api.conftest import PASSWORD, RULES, World
 from tests.inbox.appserver import settings_for
 
@@ -61,6 +66,60 @@ async def _new_agent(world: World) -> Call:
 
 async def _patch_agent(world: World) -> Call:
     return Call(f"/api/v1/agents/{world.agent_ids['team_agent']}", {"available": True})
+
+
+async def _throwaway_agent(world: World, tail: str, body: Any = None) -> Call:
+    """An agent made for one call: a password reset or deactivation must not end the callers' own sessions."""
+    agent = await create_agent(world.engine, f"temp{world.next()}@example.com", PASSWORD, "agent")
+    return Call(f"/api/v1/agents/{agent.id}{tail}", body)
+
+
+async def _reset_password(world: World) -> Call:
+    return await _throwaway_agent(world, "/password", {"password": "another long password"})
+
+
+async def _deactivate(world: World) -> Call:
+    return await _throwaway_agent(world, "/deactivate", {})
+
+
+async def _activate(world: World) -> Call:
+    return await _throwaway_agent(world, "/activate", {})
+
+
+async def _team(world: World, body: Any = None, query: str = "") -> Call:
+    async with world.engine.begin() as conn:
+        team_id = (await conn.execute(teams.insert().returning(teams.c.id),
+                                      {"name": f"spare-{world.next()}"})).scalar_one()
+    return Call(f"/api/v1/teams/{team_id}{query}", body)
+
+
+async def _rename_team(world: World) -> Call:
+    return await _team(world, {"name": f"renamed-{world.next()}"})
+
+
+async def _delete_team(world: World) -> Call:
+    return await _team(world)
+
+
+async def _contact(world: World, tail: str = "", body: Any = None) -> Call:
+    async with world.engine.connect() as conn:
+        contact_id = (await conn.execute(select(conversations.c.contact_id).where(
+            conversations.c.id == world.conversation_id))).scalar_one()
+    return Call(f"/api/v1/contacts/{contact_id}{tail}", body)
+
+
+async def _get_contact(world: World) -> Call:
+    return await _contact(world)
+
+
+async def _resend(world: World) -> Call:
+    """A reply that failed: the one thing resend accepts."""
+    async with world.engine.begin() as conn:
+        queued = await enqueue_reply(conn, world.conversation_id, "Checking", Visibility.PRIVATE, utcnow(),
+                                     agent_id=world.agent_ids["team_agent"])
+        await conn.execute(update(outbox).where(outbox.c.id == queued.outbox_id).values(state="failed"))
+        await conn.execute(update(messages).where(messages.c.id == queued.message_id).values(status="failed"))
+    return Call(f"/api/v1/conversations/{world.conversation_id}/messages/{queued.message_id}/resend", {})
 
 
 async def _new_team(world: World) -> Call:
@@ -128,12 +187,23 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/test/probe/admin"): fixed("/test/probe/admin"),
     ("GET", "/test/probe/conversations/{id}"): conv_probe,
     ("GET", "/"): fixed("/"),
+    # Admin: agents and teams (issue #20), each on a throwaway so the callers' own sessions survive.
+    ("POST", "/api/v1/agents/{id}/password"): _reset_password,
+    ("POST", "/api/v1/agents/{id}/deactivate"): _deactivate,
+    ("POST", "/api/v1/agents/{id}/activate"): _activate,
+    ("PATCH", "/api/v1/teams/{id}"): _rename_team,
+    ("DELETE", "/api/v1/teams/{id}"): _delete_team,
+    ("GET", "/api/v1/rules/team-check"): fixed("/api/v1/rules/team-check"),
+    ("GET", "/api/v1/contacts/{id}"): _get_contact,
+    ("POST", "/api/v1/conversations/{id}/messages/{message_id}/resend"): _resend,
 }
 # Where a handler refuses more than its level does (defence in depth): expected status per caller.
 HANDLER_RULES: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/api/v1/agents/{id}"): {"other_team_agent": 403},  # only yourself, unless admin
     ("PUT", "/api/v1/canned-replies/{id}"): {"other_team_agent": 403},  # only its author or an admin
     ("DELETE", "/api/v1/canned-replies/{id}"): {"other_team_agent": 403},
+    # A contact is seen by whoever may see one of its conversations: here only team red's (404, as conversations).
+    ("GET", "/api/v1/contacts/{id}"): {"other_team_agent": 404},
 }
 EXPECTED: dict[Access, dict[str, str | int]] = {
     "public": {c: "ok" for c in CALLERS},
@@ -141,7 +211,11 @@ EXPECTED: dict[Access, dict[str, str | int]] = {
     "conversation": {"admin": "ok", "team_agent": "ok", "other_team_agent": 404, "none": 401, "expired": 401},
     "admin": {"admin": "ok", "team_agent": 403, "other_team_agent": 403, "none": 401, "expired": 401},
     "channel": {c: "refused" for c in CALLERS},
+    # The events socket: a credential with the upgrade is checked like "agent"; with none the socket opens and the
+    # first frame must prove the caller (here a wrong token: closed with 4401, counted as 401).
+    "agent_socket": {"admin": "ok", "team_agent": "ok", "other_team_agent": "ok", "none": 401, "expired": 401},
 }
+SESSION_ENDED = 4401
 
 
 def _routes(app: web.Application) -> list[tuple[str, str, web.AbstractRoute]]:
@@ -155,18 +229,23 @@ def _fallback(world: World, method: str, canonical: str, route: web.AbstractRout
         directory = Path(route.resource.get_info()["directory"])
         first = min(p.name for p in directory.iterdir() if p.is_file())
         return Call(f"{canonical}/{first}")
-    fill = {"id": str(world.conversation_id), "name": "app-chat", "type": "webchat", "tail": "ws"}
+    fill = {"id": str(world.conversation_id), "name": "app-chat", "type": "webchat", "tail": "ws",
+            "message_id": "1", "identity_id": "1", "merge_id": "1"}
     path = canonical
     for key, value in fill.items():
         path = path.replace("{" + key + "}", value)
     return Call(path)
 
 
-async def _status(world: World, method: str, call: Call, caller: str) -> int:
+async def _status(world: World, method: str, call: Call, caller: str, level: Access) -> int:
     headers = await world.headers(caller)
     if call.websocket:
         try:
             async with world.http.ws_connect(call.path, headers=headers) as ws:
+                if level == "agent_socket" and caller == "none":
+                    await ws.send_json({"type": "auth", "token": "not-a-token"})
+                    frame = await ws.receive(timeout=10)
+                    return 401 if frame.type == aiohttp.WSMsgType.CLOSE and frame.data == SESSION_ENDED else 101
                 await ws.close()
                 return 101
         except aiohttp.WSServerHandshakeError as e:
@@ -207,7 +286,7 @@ async def test_every_route_answers_every_caller_as_its_level_says(world: World) 
         expected = {**EXPECTED[level], **HANDLER_RULES.get((method, canonical), {})}
         for caller in CALLERS:
             call = await sample(world) if sample else _fallback(world, method, canonical, route)
-            status = await _status(world, method, call, caller)
+            status = await _status(world, method, call, caller, level)
             called += 1
             strict = sample is not None or isinstance(route.resource, web.StaticResource)
             if not _matches(expected[caller], status, strict, level):
