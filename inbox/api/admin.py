@@ -104,10 +104,11 @@ async def patch_agent(request: web.Request) -> web.Response:
     unknown = set(body) - ADMIN_EDITABLE
     if unknown:
         return json_error(400, f"unknown fields {sorted(unknown)}; one of {sorted(ADMIN_EDITABLE)}")
-    allowed = ADMIN_EDITABLE if me.is_admin else SELF_EDITABLE if me.id == agent_id else frozenset()
-    if set(body) - allowed:
-        return json_error(403, "only an admin may change another agent" if not allowed else
-                          f"only an admin may change {sorted(set(body) - allowed)}")
+    if not me.is_admin and me.id != agent_id:
+        return json_error(403, "only an admin may change another agent")
+    refused = set(body) - (ADMIN_EDITABLE if me.is_admin else SELF_EDITABLE)
+    if refused:
+        return json_error(403, f"only an admin may change {sorted(refused)}")
     values, problems = _agent_changes(body)
     if problems:
         return json_error(400, "invalid agent settings", problems=problems)

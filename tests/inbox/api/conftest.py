@@ -2,10 +2,10 @@
 conversation, an agent of another team; tokens are minted straight into api_tokens (valid or already expired)."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
 import shutil
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,13 +18,14 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.webchat import WebchatConfig
 from inbox.api.access import access
 from inbox.api.context import CTX
+from inbox.app import build_app
 from inbox.auth import create_agent, token_hash
-from inbox.config import RoutingSettings
+from inbox.config import ConnectorEntry, RoutingSettings
 from inbox.domain import utcnow
 from inbox.store.schema import api_tokens, canned_replies, conversations, messages, teams
-from inbox.app import build_app
 from tests.inbox.appserver import settings_for
 from tests.inbox.factories import chat
 
@@ -77,7 +78,9 @@ async def world(engine: AsyncEngine, db_url: str, tmp_path: Path) -> AsyncIterat
         ids[caller] = (await create_agent(engine, email, PASSWORD, role, team=team)).id
     rules = tmp_path / "rules.yaml"
     shutil.copy(RULES, rules)
-    app = build_app(settings_for(db_url, routing=RoutingSettings(rules=str(rules))))
+    members_only = ConnectorEntry("members-chat", WebchatConfig(type="webchat", identity_secret="members-secret",
+                                                                allow_visitors=False))
+    app = build_app(settings_for(db_url, routing=RoutingSettings(rules=str(rules)), connectors=(members_only,)))
     add_probes(app)
     async with serving(app) as (server, http):
         [message_id] = await server.app[CTX].pipeline.ingest([chat("where is my withdrawal?", user="cust-1")])

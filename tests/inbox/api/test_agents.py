@@ -23,7 +23,7 @@ async def _patch(world: World, caller: str, target: str, body: Any) -> tuple[int
 
 async def test_an_agent_cannot_change_another_agent(world: World) -> None:
     before = await _row(world, "other_team_agent")
-    for body in ({"role": "admin"}, {"active": False}, {"team": "red"}, {"name": "pwned"}, {"available": False}):
+    for body in ({"role": "admin"}, {"active": False}, {"team": "red"}, {"name": "pwned"}, {"available": False}, {}):
         status, answer = await _patch(world, "team_agent", "other_team_agent", body)
         assert status == 403, (body, answer)
         assert await _row(world, "other_team_agent") == before

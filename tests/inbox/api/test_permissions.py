@@ -314,3 +314,10 @@ async def test_a_route_without_a_declaration_is_refused_and_logged(tmp_path: Pat
         await server.close()
     assert any("declares no access level" in rec.getMessage() and "/api/v1/forgotten" in rec.getMessage()
                for rec in caplog.records)
+
+
+async def test_the_chat_socket_refuses_a_caller_without_a_chat_identity_whatever_agent_token(world: World) -> None:
+    """A connector without anonymous visitors: no signed user id, no socket (an agent's token is no chat identity)."""
+    for caller in CALLERS:
+        status = await _status(world, "GET", Call("/chat/v1/ws?connector=members-chat", websocket=True), caller)
+        assert status == 403, caller
