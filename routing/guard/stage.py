@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from inbox.domain import Priority, Visibility
 from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, PipelineItem
-from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
 from routing.guard.mail_parts import attachment_findings, html_view, read_with_subject
+from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
 from routing.guard.raw import mask_raw
 from routing.guard.texts import reply_language
 from routing.sensitive import DetectorOptions, SensitiveDetector, redact_where
@@ -148,7 +148,7 @@ class SensitiveStage:
         markup between words can hide a phrase from the patterns, and the masked text renders the message.
         True when a secret was masked here that the message's text did not have."""
         masked_here = False
-        # The subject was read with the text (subject_spans): not again alone, and a masked one is never re-read.
+        # The subject was read with the text (read_with_subject): not again alone, and a masked one is never re-read.
         for field in ("html",) if subject_done else ("subject", "html"):
             value = getattr(item, field, None)
             if not isinstance(value, str):
