@@ -257,6 +257,9 @@ class Pipeline:
                 item = items[0]
                 item.text = "[message withheld: it could not be checked for sensitive data]"
                 item.raw = None
+                item.html = None  # the HTML part, file contents and subject are unchecked too
+                item.attachments = tuple(replace(a, content=None) for a in item.message.attachments)
+                item.subject = "[subject withheld]" if item.subject else item.subject
                 item.effects.add_tags.add("processing_error")
 
     async def _after_commit(self, batch: PersistedBatch) -> None:

@@ -8,52 +8,48 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from html import unescape
 
 from connectors.email.charsets import decode_bytes
-from connectors.email.html_text import html_to_text
 from inbox.domain import Attachment
 from inbox.pipeline.stages import Finding
 
+# Tags that start a new line where a mail program shows them; every other tag joins its neighbours
+# ("aban<b>don</b>" reads "abandon", as on screen).
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|div|br|li|tr|td|th|dt|dd|h[1-6]|blockquote|pre|hr|table|ul|ol|section|article|header|footer)"
+    r"\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
 # Blank lines between block elements (<div>word</div><div>word</div>: one word a line in the mail program) would
 # split a phrase for the detector; the customer saw one word a line.
-_BLANK_RUNS = re.compile(r"[ \t]*\n\s*")
+_BLANK_RUNS = re.compile(r"[ \t\xa0]*\n\s*")
+_SPACES = re.compile(r"[ \t\xa0]+")
 
 
 def html_view(html: str) -> str:
-    """What the customer's mail program showed of an HTML part, as text: tags stripped, entities decoded."""
-    return _BLANK_RUNS.sub("\n", html_to_text(html)).strip()
+    """What the customer's mail program showed of an HTML part, as text: tags stripped, entities decoded.
+
+    A regular-expression pass rather than the connector's html_to_text: the HTML here is already sanitized (no
+    script, style or comments left), and this runs on every HTML mail, at a fifth of the parser's cost."""
+    text = unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", html)))
+    return _BLANK_RUNS.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
-def subject_spans(
+def read_with_subject(
     subject: str, text: str, detect: Callable[[str], Sequence[Finding]], masks: Callable[[Finding], bool],
 ) -> tuple[list[Finding], list[Finding]]:
-    """Secrets that touch the subject, read as the line before the body (a phrase may start in the subject and go
-    on in the text): (spans in the subject, the parts of those spans that run on into the text)."""
-    joined = subject + "\n" + text
+    """One read of the subject as the line before the body (a phrase may start in the subject and go on in the
+    text; "my password" in the subject makes the body's "hunter22x" one): (findings in the text, every kind;
+    the masked findings in the subject). A span across the line break is cut in two, one part in each field."""
     offset = len(subject) + 1
-    in_subject: list[Finding] = []
     in_text: list[Finding] = []
-    for f in detect(joined):
-        if f.start >= len(subject) or not masks(f):
-            continue
-        in_subject.append(Finding(f.kind, f.start, min(f.end, len(subject)), f.tier))
+    in_subject: list[Finding] = []
+    for f in detect(subject + "\n" + text):
         if f.end > offset:
-            in_text.append(Finding(f.kind, 0, f.end - offset, f.tier))
-    return in_subject, in_text
-
-
-def merged(findings: list[Finding], extra: list[Finding]) -> list[Finding]:
-    """`findings` plus `extra`; a span of `extra` that overlaps others is joined with them into one span of its kind
-    (the union stays masked: never expose part of a secret because two reads cut it differently)."""
-    out = list(findings)
-    for f in extra:
-        overlapping = [g for g in out if not (f.end <= g.start or f.start >= g.end)]
-        if overlapping:
-            out = [g for g in out if g not in overlapping]
-            f = Finding(f.kind, min(f.start, *(g.start for g in overlapping)),
-                        max(f.end, *(g.end for g in overlapping)), f.tier)
-        out.append(f)
-    return sorted(out, key=lambda f: f.start)
+            in_text.append(Finding(f.kind, max(f.start, offset) - offset, f.end - offset, f.tier))
+        if f.start < len(subject) and masks(f):
+            in_subject.append(Finding(f.kind, f.start, min(f.end, len(subject)), f.tier))
+    return in_text, in_subject
 
 
 # Attachments the guard reads as text; anything else (images, PDFs, archives) is out of its reach for now.

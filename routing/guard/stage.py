@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from inbox.domain import Priority, Visibility
 from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, PipelineItem
+from routing.guard.mail_parts import attachment_findings, html_view, read_with_subject
 from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
-from routing.guard.mail_parts import attachment_findings, html_view, merged, subject_spans
 from routing.guard.raw import mask_raw
 from routing.guard.texts import reply_language
 from routing.sensitive import DetectorOptions, SensitiveDetector, redact_where
@@ -54,13 +54,14 @@ class SensitiveStage:
         policy = self.policy
         self._text_from_html(item)
         prepared = item.prepared
-        detected = prepared.findings if prepared is not None and prepared.text == item.text else \
-            self._detector.detect(item.text)
-        findings = [finding for finding in detected if policy.enabled_kind(finding.kind)]
         in_subject: list[Finding] = []
         if item.subject:
-            in_subject, run_on = subject_spans(item.subject, item.text, self._detector.detect, self._masks)
-            findings = merged(findings, run_on) if run_on else findings
+            detected, in_subject = read_with_subject(item.subject, item.text, self._detector.detect, self._masks)
+        elif prepared is not None and prepared.text == item.text:
+            detected = list(prepared.findings)
+        else:
+            detected = self._detector.detect(item.text)
+        findings = [finding for finding in detected if policy.enabled_kind(finding.kind)]
         beside = [*in_subject, *self._text_attachments(item)]  # secrets found outside the text
         masked_kinds = {kind for kind in {f.kind for f in (*findings, *beside)} if policy.rule_for(kind).mask_at_rest}
         secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
@@ -68,7 +69,7 @@ class SensitiveStage:
         if in_subject:
             item.subject, _ = redact_where(item.subject or "", in_subject, lambda finding: True)
             item.effects.audit.append(AuditEntry("guard", "mask_subject", "secret masked in the subject"))
-        masked_beside = self._mask_side_texts(item, bool(masked_kinds), subject_done=bool(in_subject))
+        masked_beside = self._mask_side_texts(item, bool(masked_kinds), subject_done=bool(item.subject))
         outcome = mask_raw(
             item.raw,
             secret_values,
@@ -129,6 +130,8 @@ class SensitiveStage:
         if not isinstance(item.html, str) or not item.html:
             return
         shown = html_view(item.html)
+        if " ".join(shown.split()) in " ".join(item.text.split()):
+            return  # the usual alternative: the HTML says what the plain part says, and that is read anyway
         lead = item.subject + "\n" if item.subject else ""  # a phrase may start in the subject
 
         def has_secret(body: str) -> bool:
@@ -145,7 +148,8 @@ class SensitiveStage:
         markup between words can hide a phrase from the patterns, and the masked text renders the message.
         True when a secret was masked here that the message's text did not have."""
         masked_here = False
-        for field in ("html",) if subject_done else ("subject", "html"):  # a masked subject is not re-read
+        # The subject was read with the text (read_with_subject): not again alone, and a masked one is never re-read.
+        for field in ("html",) if subject_done else ("subject", "html"):
             value = getattr(item, field, None)
             if not isinstance(value, str):
                 continue

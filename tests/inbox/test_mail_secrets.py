@@ -196,3 +196,28 @@ async def test_phrase_in_a_text_attachment_is_not_stored(engine, name: str, cont
         kept = (await conn.execute(select(blobs.c.data))).scalars().all()
     assert all(word_runs(bytes(b).decode("utf-8", "replace"), words) == [] for b in kept)
     assert "sensitive" in tags and row.text == "Attached is my backup, is it safe?"
+
+
+class _Broken:
+    name = "broken"
+
+    def process(self, items) -> None:  # noqa: ANN001
+        raise RuntimeError("detector crashed")
+
+
+async def test_a_mail_the_guard_cannot_check_is_withheld_whole(engine) -> None:  # noqa: ANN001
+    words = phrase()
+    m = EmailMessage()
+    m["From"] = "alice@customer.example"
+    m["Subject"] = "words " + " ".join(words[:4])
+    m["Message-ID"] = "<broken-1@customer.example>"
+    m.set_content(INNOCENT)
+    m.add_alternative(gmail_bold_spans(words), subtype="html")
+    m.add_attachment(" ".join(words).encode(), maintype="text", subtype="plain", filename="backup.txt")
+    p = Pipeline(engine, EventBus(), [_Broken()])
+    [mid] = await p.ingest([parse_mail(m.as_bytes(), "support-mail")])
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(messages).where(messages.c.id == mid))).one()
+        conv = (await conn.execute(select(conversations).where(conversations.c.id == row.conversation_id))).one()
+    _assert_nothing_kept(row, conv, words)
+    assert row.html is None and row.raw is None and "blob" not in row.attachments[0]

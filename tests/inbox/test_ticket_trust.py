@@ -2,6 +2,7 @@
 item 2: ticket takeover by email); everyone else gets a conversation of their own that says which ticket it quoted."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from inbox.domain import Channel, IdentityKind, format_ticket
@@ -129,3 +130,20 @@ async def test_a_ticket_on_another_connector_is_ignored_as_before(engine) -> Non
     [mid] = await p.ingest([mail("hi", "mallory@evil.example", message_id="m5@evil", ticket_hint=chat_cid + 10000)])
     other = await _conversation_of(engine, mid)
     assert other != chat_cid and MENTIONS_TICKET_TAG not in await _tags(engine, other)
+
+
+@pytest.mark.parametrize(("channel", "kind"), [(Channel.TELEGRAM, IdentityKind.TELEGRAM),
+                                               (Channel.TWITTER, IdentityKind.TWITTER)])
+async def test_the_same_rule_holds_for_chat_platforms(engine, channel: Channel, kind: IdentityKind) -> None:  # noqa: ANN001
+    """No Telegram or X connector reads ticket numbers today; the rule is the Threader's, so one that does later is
+    covered: only the ticket's own customer joins by quoting it."""
+    p = Pipeline(engine, EventBus())
+    platform = {"connector": "social", "channel": channel, "kind": kind}
+    [first] = await p.ingest([chat("my deposit is missing", "1001", thread_key="dm:1001", **platform)])
+    cid = await _conversation_of(engine, first)
+    stranger, customer = await p.ingest([
+        chat(f"about {format_ticket(cid)}", "6666", thread_key="dm:6666", ticket_hint=cid + 10000, **platform),
+        chat(f"about {format_ticket(cid)}", "1001", thread_key="dm:1001-new", ticket_hint=cid + 10000, **platform),
+    ])
+    assert await _conversation_of(engine, customer) == cid
+    assert await _conversation_of(engine, stranger) != cid
