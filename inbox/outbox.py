@@ -248,6 +248,11 @@ class OutboxDispatcher:
             if not row.private_link_fallback:
                 await self._finish(conn, row.id, row.message_id, "failed", f"private channel refused: {reason}")
                 return
+            # Check and mark under the locks the pipeline takes when a link binds (PostgreSQL: the conversation row;
+            # SQLite: the write lock, held from the first write): a binding either is seen here or requeues this row.
+            await conn.execute(select(conversations.c.id).where(conversations.c.id == row.conversation_id)
+                               .with_for_update())
+            await conn.execute(update(outbox).where(outbox.c.id == row.id).values(state="waiting", updated_at=utcnow()))
             if await self._private_channel_opened_since(conn, row):
                 await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
                     state="queued", next_attempt_at=utcnow(), last_error=None, updated_at=utcnow()))
