@@ -295,6 +295,16 @@ class OutboxDispatcher:
             if not row.private_link_fallback:
                 await self._finish(conn, row.id, row.message_id, "failed", f"private channel refused: {reason}")
                 return
+            # Check and mark under the locks the pipeline takes when a link binds (PostgreSQL: the conversation row;
+            # SQLite: the write lock, held from the first write): a binding either is seen here or requeues this row.
+            await conn.execute(select(conversations.c.id).where(conversations.c.id == row.conversation_id)
+                               .with_for_update())
+            await conn.execute(update(outbox).where(outbox.c.id == row.id).values(state="waiting", updated_at=utcnow()))
+            if await self._private_channel_opened_since(conn, row):
+                await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                    state="queued", next_attempt_at=utcnow(), last_error=None, updated_at=utcnow()))
+                self.wake()
+                return
             connector = self.connector(row.connector)
             link = await self._private_link(conn, row.conversation_id, connector, recipient)
             conv = (await conn.execute(select(conversations.c.language).where(
@@ -309,6 +319,14 @@ class OutboxDispatcher:
                 error="waiting for the customer to open the private link"))
             await self._publish_message(conn, row.message_id)
         self.wake()
+
+    async def _private_channel_opened_since(self, conn: AsyncConnection, row) -> bool:  # noqa: ANN001
+        """The customer opened a private channel (a link bound) while this send was in flight: the pipeline's requeue
+        of waiting replies came before this row was waiting, so it goes by that channel now instead of a new link."""
+        tried = (await conn.execute(select(messages.c.thread_key).where(messages.c.id == row.message_id))).scalar()
+        if tried is not None:
+            return False
+        return (await choose_target(conn, row.conversation_id, Visibility.PRIVATE)).thread_key is not None
 
     async def _private_link(
         self, conn: AsyncConnection, conversation_id: int, connector: Connector | None, recipient: ContactIdentity

@@ -101,3 +101,35 @@ async def test_a_chat_link_is_bound_to_the_customers_signed_app_identity(engine)
         convs = dict((await conn.execute(select(messages.c.id, messages.c.conversation_id).where(
             messages.c.id.in_([stranger, zoe])))).all())
     assert convs[zoe] == cid and convs[stranger] != cid
+
+
+async def test_a_refusal_after_the_customer_opened_a_private_chat_goes_there_not_to_a_new_link(engine) -> None:  # noqa: ANN001
+    """The race: the send was in flight when Zoe's link bound (the pipeline requeued what was waiting, not this)."""
+    from inbox.domain import ContactIdentity
+    from inbox.private_links import new_token, record_link
+    from inbox.store.schema import outbox
+
+    ScriptedConnector.reset()
+    p = Pipeline(engine, EventBus())
+    [mid] = await p.ingest([chat("help, wrong fee", "zoe", connector="tg", channel=Channel.TELEGRAM,
+                                 kind=IdentityKind.TELEGRAM, visibility=Visibility.PUBLIC,
+                                 thread_key="group:1:user:zoe")])
+    token = new_token()
+    async with engine.begin() as conn:
+        cid = (await conn.execute(select(messages.c.conversation_id).where(messages.c.id == mid))).scalar_one()
+        reply = await enqueue_reply(conn, cid, "your tx 0xabc is pending", Visibility.PRIVATE, utcnow(),
+                                    private_link_fallback=True)
+        await conn.execute(outbox.update().where(outbox.c.id == reply.outbox_id).values(state="sending"))
+        await record_link(conn, token, cid, utcnow(), for_identity=ContactIdentity(IdentityKind.TELEGRAM, "zoe"))
+    await p.ingest([chat(f"/start {token}", "zoe", connector="tg", channel=Channel.TELEGRAM,
+                         kind=IdentityKind.TELEGRAM, thread_key="chat:zoe", link_token=token)])
+    d = OutboxDispatcher(engine, EventBus(), {"tg": ScriptedConnector("tg", ScriptedConfig(), None)}.get,
+                         "http://inbox.test")
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(outbox).where(outbox.c.id == reply.outbox_id))).one()
+    await d._refused(row, "403 bot can't initiate conversation", ContactIdentity(IdentityKind.TELEGRAM, "zoe"))
+    async with engine.connect() as conn:
+        state = (await conn.execute(select(outbox.c.state).where(outbox.c.id == reply.outbox_id))).scalar_one()
+        links = (await conn.execute(select(private_links.c.token_hash))).scalars().all()
+        notices = (await conn.execute(select(messages.c.id).where(messages.c.reason == "guard:private_link"))).all()
+    assert state == "queued" and links == [token_hash(token)] and notices == []
