@@ -1,6 +1,7 @@
-"""Telegram and email replies interrupted by a crash (outbox row left `sending` after the provider call), against the Bot API
-stand-in, on SQLite and PostgreSQL: Telegram cannot dedupe, so the reply is shown to the agent as interrupted and
-never resent by itself; the agent's resend goes out once (issue #12 item 9)."""
+"""Telegram and email replies interrupted by a crash (outbox row left `sending` after the provider call), against
+the Bot API stand-in and the Dovecot + SMTP peers, on SQLite and PostgreSQL. Neither channel can dedupe, so the reply
+is shown to the agent as interrupted and never resent by itself; the agent's resend goes out once (issue #12 item 9).
+"""
 from __future__ import annotations
 
 import asyncio
