@@ -231,6 +231,7 @@ def test_serve_from_any_directory_has_the_default_rules_and_their_teams(tmp_path
     assert health is not None, err
     data = tmp_path / "xdg" / "omni-inbox"
     assert f"database: {data}/inbox.db" in out and f"rules: {data}/rules.yaml" in out, out
+    assert f"inbox serving on http://127.0.0.1:{port}" in out and "inbox user add admin@example.com" in out
     assert "{ticket}" in (data / "rules.yaml").read_text(encoding="utf-8")  # the ticket-number auto-reply
     assert {"security", "payments", "supervisors", "support"} <= {w.split("'")[1] for w in health["warnings"]}
     assert "Traceback" not in err
@@ -245,7 +246,7 @@ def test_no_traceback_for_a_port_in_use(tmp_path) -> None:  # noqa: ANN001
         port = busy.getsockname()[1]
         r = run("serve", "--port", str(port), "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert r.returncode == 2 and "port is in use" in r.stderr and "--port" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stderr and "serving on" not in r.stdout
 
 
 def test_no_traceback_for_an_unreachable_or_misspelled_database(tmp_path) -> None:  # noqa: ANN001
@@ -324,3 +325,17 @@ def test_scan_classify_and_route_treat_a_bad_line_alike(tmp_path) -> None:  # no
         assert r.returncode == 2 and len(out) == 3, (args, r.stdout, r.stderr)
         assert "error" not in out[0] and "error" not in out[2] and out[1]["error"].startswith("line 2: not JSON")
         assert "1 of 3 input lines could not be used" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serves_first_admin_hint_reaches_the_same_database(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from inbox.cli_users import add_admin_hint
+    from inbox.config import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["/opt/x/.venv/bin/inbox", "serve"])
+    plain = add_admin_hint(load_settings(None))
+    assert plain.endswith("/opt/x/.venv/bin/inbox user add admin@example.com --role admin --password-stdin")
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text("server: {port: 8081}\n")
+    hint = add_admin_hint(load_settings(str(cfg), data_dir=tmp_path / "my data"))
+    assert f"--config {cfg}" in hint and f"--data-dir '{tmp_path}/my data'" in hint
