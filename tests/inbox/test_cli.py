@@ -339,3 +339,31 @@ def test_serves_first_admin_hint_reaches_the_same_database(tmp_path, monkeypatch
     cfg.write_text("server: {port: 8081}\n")
     hint = add_admin_hint(load_settings(str(cfg), data_dir=tmp_path / "my data"))
     assert f"--config {cfg}" in hint and f"--data-dir '{tmp_path}/my data'" in hint
+
+
+def test_user_add_needs_a_database_with_the_inbox_tables_on_sqlite_and_postgres(tmp_path, db_url) -> None:  # noqa: ANN001
+    import asyncio
+
+    from inbox.store.db import create_engine
+
+    async def empty_schema() -> None:
+        engine = create_engine(db_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                await conn.exec_driver_sql("CREATE SCHEMA public")
+        finally:
+            await engine.dispose()
+
+    if db_url.startswith("postgresql"):
+        asyncio.run(empty_schema())
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(f"database: {{url: '{db_url}'}}\n")
+    refused = run("user", "add", "ann@example.com", "--role", "admin", "--password-stdin", "--config", str(cfg),
+                  stdin="a-long-password\n", cwd=tmp_path)
+    assert refused.returncode == 1 and ("no database at" in refused.stderr or "no inbox tables" in refused.stderr)
+    assert "inbox db upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    assert run("db", "upgrade", "--config", str(cfg), cwd=tmp_path).returncode == 0
+    added = run("user", "add", "ann@example.com", "--role", "admin", "--password-stdin", "--config", str(cfg),
+                stdin="a-long-password\n", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
