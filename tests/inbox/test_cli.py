@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _own_home(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    """The CLI's default data directory is under $XDG_DATA_HOME: never the real one; and this tree's code runs."""
+    """The CLI's default data directory is under $XDG_DATA_HOME: never the real one; this tree's code runs, from a
+    directory outside the checkout (as a user would: no config/ folder around)."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("INBOX_DATA_DIR", raising=False)
     monkeypatch.delenv("INBOX_CONFIG", raising=False)
