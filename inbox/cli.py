@@ -90,10 +90,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     rules = settings.routing.rules or "none"
     print(f"config: {settings.source}; database: {display(settings.database_url)}; rules: {rules}", flush=True)
-    print(f"inbox serving on http://{host}:{port}  (agent UI at /, customer demo chat at /chat/demo)", flush=True)
+    banner = f"inbox serving on http://{host}:{port}  (agent UI at /, customer demo chat at /chat/demo)"
     try:
-        web.run_app(build_app(settings), host=host, port=port, print=None, handle_signals=True,
-                    access_log_class=RedactingAccessLogger)
+        # run_app calls `print` once the socket listens: no "serving on" before a port-in-use error.
+        web.run_app(build_app(settings), host=host, port=port, handle_signals=True,
+                    print=lambda _: print(banner, flush=True), access_log_class=RedactingAccessLogger)
     except (SchemaOutOfDate, DatabaseUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

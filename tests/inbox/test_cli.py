@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _own_home(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    """The CLI's default data directory is under $XDG_DATA_HOME: never the real one; and this tree's code runs."""
+    """The CLI's default data directory is under $XDG_DATA_HOME: never the real one; this tree's code runs, from a
+    directory outside the checkout (as a user would: no config/ folder around)."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("INBOX_DATA_DIR", raising=False)
     monkeypatch.delenv("INBOX_CONFIG", raising=False)
@@ -233,6 +235,7 @@ def test_serve_from_any_directory_has_the_default_rules_and_their_teams(tmp_path
     assert health is not None, err
     data = tmp_path / "xdg" / "omni-inbox"
     assert f"database: {data}/inbox.db" in out and f"rules: {data}/rules.yaml" in out, out
+    assert f"inbox serving on http://127.0.0.1:{port}" in out and "inbox user add admin@example.com" in out
     assert "{ticket}" in (data / "rules.yaml").read_text(encoding="utf-8")  # the ticket-number auto-reply
     assert {"security", "payments", "supervisors", "support"} <= {w.split("'")[1] for w in health["warnings"]}
     assert "Traceback" not in err
@@ -247,7 +250,7 @@ def test_no_traceback_for_a_port_in_use(tmp_path) -> None:  # noqa: ANN001
         port = busy.getsockname()[1]
         r = run("serve", "--port", str(port), "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert r.returncode == 2 and "port is in use" in r.stderr and "--port" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stderr and "serving on" not in r.stdout
 
 
 def test_no_traceback_for_an_unreachable_or_misspelled_database(tmp_path) -> None:  # noqa: ANN001
@@ -326,3 +329,45 @@ def test_scan_classify_and_route_treat_a_bad_line_alike(tmp_path) -> None:  # no
         assert r.returncode == 2 and len(out) == 3, (args, r.stdout, r.stderr)
         assert "error" not in out[0] and "error" not in out[2] and out[1]["error"].startswith("line 2: not JSON")
         assert "1 of 3 input lines could not be used" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serves_first_admin_hint_reaches_the_same_database(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from inbox.cli_users import add_admin_hint
+    from inbox.config import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["/opt/x/.venv/bin/inbox", "serve"])
+    plain = add_admin_hint(load_settings(None))
+    assert plain.endswith("/opt/x/.venv/bin/inbox user add admin@example.com --role admin --password-stdin")
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text("server: {port: 8081}\n")
+    hint = add_admin_hint(load_settings(str(cfg), data_dir=tmp_path / "my data"))
+    assert f"--config {cfg}" in hint and f"--data-dir '{tmp_path}/my data'" in hint
+
+
+def test_user_add_needs_a_database_with_the_inbox_tables_on_sqlite_and_postgres(tmp_path, db_url) -> None:  # noqa: ANN001
+    import asyncio
+
+    from inbox.store.db import create_engine
+
+    async def empty_schema() -> None:
+        engine = create_engine(db_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                await conn.exec_driver_sql("CREATE SCHEMA public")
+        finally:
+            await engine.dispose()
+
+    if db_url.startswith("postgresql"):
+        asyncio.run(empty_schema())
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(f"database: {{url: '{db_url}'}}\n")
+    refused = run("user", "add", "ann@example.com", "--role", "admin", "--password-stdin", "--config", str(cfg),
+                  stdin="a-long-password\n", cwd=tmp_path)
+    assert refused.returncode == 1 and ("no database at" in refused.stderr or "no inbox tables" in refused.stderr)
+    assert "inbox db upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    assert run("db", "upgrade", "--config", str(cfg), cwd=tmp_path).returncode == 0
+    added = run("user", "add", "ann@example.com", "--role", "admin", "--password-stdin", "--config", str(cfg),
+                stdin="a-long-password\n", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
