@@ -51,6 +51,11 @@ async def _load(conn: AsyncConnection, agent: Agent, contact_id: int) -> Any:
         return row
     teams = [r.team_id for r in await conn.execute(
         select(conversations.c.team_id).where(conversations.c.contact_id == contact_id))]
+    kept = await merged_into(conn, contact_id) if not teams else None
+    if kept is not None and kept != contact_id:
+        # A merged-away contact is empty: who may see it is who may see the contact it went into.
+        await _load(conn, agent, kept)
+        return row
     if teams and not any(can_see(agent, t) for t in teams):
         # 404 as for another team's conversation: an agent must not learn which contact ids exist elsewhere.
         raise web.HTTPNotFound(text='{"error": "no such contact"}', content_type="application/json")

@@ -229,6 +229,15 @@ async def test_other_teams_agents_see_only_their_part(env: Env) -> None:
             await conn.execute(update(conversations).where(conversations.c.id == conv_of[contact_id])
                                .values(team_id=team_id))
     assert (await page(env, keep, env.ben))[0] == 404  # as for another team's conversation: existence not told
+    await email_from(env, "seven-too@example.com", "also security")
+    third = await contact_of(env, "email", "seven-too@example.com")
+    async with env.engine.begin() as conn:
+        await conn.execute(update(conversations).where(conversations.c.contact_id == third).values(
+            team_id=select(teams.c.id).where(teams.c.name == "security").scalar_subquery()))
+    async with env.http.post(f"/api/v1/contacts/{gone}/merge", headers=env.admin, json={"other": third}) as r:
+        assert r.status == 200
+    assert (await page(env, third, env.ana))[0] == 404  # the empty merged-away contact follows the one it went into
+    assert (await page(env, third, env.ben))[0] == 200
     async with env.http.post(f"/api/v1/contacts/{keep}/merge", headers=env.ana, json={"other": gone}) as r:
         assert r.status == 404  # ana cannot see the security team's contact, so cannot merge it
     async with env.http.patch(f"/api/v1/contacts/{keep}", headers=env.ben, json={"name": "x"}) as r:
@@ -236,7 +245,7 @@ async def test_other_teams_agents_see_only_their_part(env: Env) -> None:
     async with env.http.post(f"/api/v1/contacts/{keep}/merge", headers=env.admin, json={"other": gone}) as r:
         merge_id = (await r.json())["merge"]["id"]
     status, body = await page(env, keep, env.ben)
-    assert status == 200 and [c["channel"] for c in body["contact"]["conversations"]] == ["email"]
+    assert status == 200 and [c["channel"] for c in body["contact"]["conversations"]] == ["email", "email"]
     status, body = await page(env, keep, env.ana)
     assert [c["channel"] for c in body["contact"]["conversations"]] == ["webchat"]
     async with env.http.get("/api/v1/contacts?q=seven", headers=env.ana) as r:
