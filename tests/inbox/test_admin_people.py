@@ -123,7 +123,9 @@ async def test_deactivation_deletes_tokens_and_refuses_sign_in(env: Env) -> None
 
 async def test_team_rename_and_delete(env: Env) -> None:
     async with env.http.post("/api/v1/teams", headers=env.admin, json={"name": "security"}) as r:
-        security = (await r.json())["team"]["id"]
+        assert r.status == 409  # serve created the teams its rules name on start
+    async with env.engine.connect() as conn:
+        security = (await conn.execute(select(teams.c.id).where(teams.c.name == "security"))).scalar_one()
     async with env.http.post("/api/v1/teams", headers=env.admin, json={"name": "empty"}) as r:
         empty = (await r.json())["team"]["id"]
     async with env.engine.connect() as conn:

@@ -56,7 +56,9 @@ async def test_kill_right_after_the_frame_never_loses_the_reply(engine: AsyncEng
     base = f"http://127.0.0.1:{port}"
     config = tmp_path / "inbox.yaml"
     config.write_text(f"database: {{url: '{db_url}'}}\nserver: {{host: 127.0.0.1, port: {port}}}\n"
-                      "connectors:\n  app-chat: {type: webchat, identity_secret: app-secret}\n", encoding="utf-8")
+                      "connectors:\n  app-chat: {type: webchat, identity_secret: app-secret}\n"
+                      # no rules, so no auto-replies: the agent's replies are all the thread holds
+                      "routing: {rules: false}\n", encoding="utf-8")
     ws_url = f"{base}/chat/v1/ws?user_id=alice&user_hash={user_hash('app-secret', 'alice')}"
     replies: list[int] = []
     async with aiohttp.ClientSession() as http:

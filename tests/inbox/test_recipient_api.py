@@ -42,7 +42,7 @@ async def test_recipient_is_the_customer_and_cannot_be_redirected(engine, db_url
         assert "evil" not in str(body)
 
         # Another team's agent and a caller without a token learn nothing about it.
-        for headers, status in ((sec, 403), ({}, 401)):
+        for headers, status in ((sec, 404), ({}, 401)):  # 404: another team is not told the ticket exists
             async with http.get(base, headers=headers) as r:
                 assert r.status == status and "alice@" not in await r.text()
             async with http.post(f"{base}/preview", json={"text": "x"}, headers=headers) as r:

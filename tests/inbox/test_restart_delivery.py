@@ -146,7 +146,7 @@ async def test_resend_only_for_those_who_may_see_the_reply(engine: AsyncEngine, 
         bea = {"Authorization": f"Bearer {await token_for(http, 'bea@example.com')}"}
         base = f"/api/v1/conversations/{cid}/messages"
         async with http.post(f"{base}/{reply}/resend", headers=rex) as r:
-            assert r.status == 403  # another team's agent
+            assert r.status == 404  # another team's agent: not told the conversation exists
         for bad in (str(inbound), "99999999999999999999999", "-1", "0"):
             async with http.post(f"{base}/{bad}/resend", headers=bea) as r:
                 assert r.status == 404, bad  # a customer's message, ids that can't exist: no 500

@@ -237,7 +237,7 @@ def _fallback(world: World, method: str, canonical: str, route: web.AbstractRout
     return Call(path)
 
 
-async def _status(world: World, method: str, call: Call, caller: str, level: Access) -> int:
+async def _status(world: World, method: str, call: Call, caller: str, level: Access | None = None) -> int:
     headers = await world.headers(caller)
     if call.websocket:
         try:
