@@ -149,3 +149,16 @@ def test_zero_limit_turns_the_throttle_off() -> None:
     for _ in range(100):
         throttle.begin("a", "b")
     assert throttle.retry_after("a", "b") == 0
+
+
+def test_a_blocked_address_spraying_new_emails_is_audited_once() -> None:
+    throttle = LoginThrottle.from_limits(5, 3, 60, clock=lambda: 1000.0)
+    for i in range(3):
+        throttle.begin(f"user{i}@example.com", "10.0.0.1")
+    first = [throttle.first_refusal(f"spray{i}@example.com", "10.0.0.1", 60) for i in range(50)]
+    assert first.count(True) == 1
+    # A blocked account guessed from ever new addresses: once as well.
+    for i in range(5):
+        throttle.begin("ana@example.com", f"10.1.0.{i}")
+    first = [throttle.first_refusal("ana@example.com", f"10.2.0.{i}", 60) for i in range(50)]
+    assert first.count(True) == 1
