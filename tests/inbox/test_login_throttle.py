@@ -5,6 +5,7 @@ How fast /healthz stays under a flood is measured by bench/login_flood.py, not h
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 
@@ -116,11 +117,13 @@ async def test_password_checks_run_off_the_event_loop(tmp_path: Path, monkeypatc
     db = f"sqlite+aiosqlite:///{tmp_path}/inbox.db"
     await add_agent(db, "ana@example.com")
     threads: list[str] = []
+    nice: list[int] = []
     real = auth._hasher
 
     class Spy:  # PasswordHasher has slots: wrap it instead of patching its method
         def verify(self, hash_: str, password: str) -> bool:
             threads.append(threading.current_thread().name)
+            nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
             return real.verify(hash_, password)
 
     monkeypatch.setattr(auth, "_hasher", Spy())
@@ -130,6 +133,8 @@ async def test_password_checks_run_off_the_event_loop(tmp_path: Path, monkeypatc
         assert (await _login(http, "ana@example.com", WRONG))[0] == 401
         assert (await _login(http, "nobody@example.com", WRONG))[0] == 401
     assert len(threads) == 3 and loop_thread not in threads
+    # Linux: the checks run at a lower priority than the event loop's thread (nice is per thread there).
+    assert all(n > os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) for n in nice), nice
 
 
 def test_failure_window_expires_and_says_when() -> None:
