@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import os
 import secrets
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +29,17 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 ROLES = ("admin", "agent")
 # Bounded: each check already uses several lanes; more parallel checks than half the cores would starve the loop's
 # own thread of CPU. Extra checks wait in the pool's queue (the login throttle keeps that queue short).
-_ARGON2_POOL = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2")
+def _lower_priority() -> None:
+    """On Linux the nice value belongs to each thread: the pool's threads (and the lanes argon2 starts from them)
+    yield the CPU to the event loop's thread, so a queue of logins waits rather than everything else."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass  # elsewhere the bounded pool alone has to do
+
+
+_ARGON2_POOL = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2",
+                                  initializer=_lower_priority)
 
 
 async def _off_loop(fn, *args):  # noqa: ANN001, ANN002, ANN202 - a thin wrapper around run_in_executor

@@ -64,6 +64,9 @@ class InboxSettings(_Strict):
     login_failures_per_account: int = Field(5, ge=0)
     login_failures_per_address: int = Field(20, ge=0)
     login_failure_window_seconds: float = Field(60, gt=0)
+    # A refused (429) sign-in is answered after this delay: an attacker who waits for answers (most tools do) sends
+    # a few guesses a second instead of hundreds. Costs the server nothing but an idle connection.
+    login_refusal_delay_seconds: float = Field(1.0, ge=0, le=10)
     # An open agent events socket re-checks its session this often (expiry, logout elsewhere, deactivation).
     session_recheck_seconds: float = Field(30, gt=0)
     # A private link posted in a public thread can bind its customer's private chat to the ticket for this long.

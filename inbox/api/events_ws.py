@@ -71,20 +71,20 @@ async def serve_events(request: web.Request) -> web.StreamResponse:
                 if frame.type != WSMsgType.TEXT:
                     continue
                 # Agents tell each other who is viewing or typing on a conversation; relayed, never stored.
-                cid = _presence_target(frame.data)
-                if cid is None:
+                target = _presence_target(frame.data)
+                if target is None:
                     continue
-                state, body = cid
-                found, team = await teams.team_of(body)
+                state, conversation_id = target
+                found, team = await teams.team_of(conversation_id)
                 if not found or not can_see(session.agent, team):
                     continue  # a conversation this agent cannot see: say nothing about it to anyone
-                if presence and presence.get("conversation_id") != body and presence.get("state") != "left":
+                if presence and presence.get("conversation_id") != conversation_id and presence.get("state") != "left":
                     app.events.publish(Event("presence", presence["conversation_id"], presence_team,  # type: ignore[arg-type]
                                              {**presence, "state": "left"}))
-                presence = {"type": "presence", "state": state, "conversation_id": body,
+                presence = {"type": "presence", "state": state, "conversation_id": conversation_id,
                             "agent_id": session.agent.id, "agent": session.agent.name}
                 presence_team = team
-                app.events.publish(Event("presence", body, team, presence))
+                app.events.publish(Event("presence", conversation_id, team, presence))
         finally:
             live.discard(session)
             app.sockets.discard(ws)

@@ -96,9 +96,10 @@ class LoginThrottle:
         self.per_address.forgive(address, stamps[1])
 
     def first_refusal(self, account: str, address: str, retry_after: int) -> bool:
-        """True once per blocked period of an account/address pair: a flood is audited once, not row by row."""
+        """True once per blocked period of whatever is blocked (the address, else the account): a flood is audited
+        once, not row by row, even when it sprays a new email (or comes from a new address) with each guess."""
         now = self.per_account.clock()
-        key = f"{account}\n{address}"
+        key = f"address:{address}" if self.per_address.retry_after(address) else f"account:{account}"
         if self._refused_until.get(key, 0.0) > now:
             return False
         if len(self._refused_until) > 10_000:

@@ -1,6 +1,7 @@
 """Signing in: the throttle in front of the password check, the audit of failures, the token or session cookie."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
@@ -40,6 +41,7 @@ async def sign_in(request: web.Request, email: str, password: str, cookie: bool)
     if wait:
         if throttle.first_refusal(account, address, wait):
             await _audit(app.engine, account, "login_throttled", f"from {address}; retry after {wait} s")
+        await asyncio.sleep(min(wait, app.settings.inbox.login_refusal_delay_seconds))
         return web.json_response({"error": "too many failed sign-ins; try again later", "retry_after": wait},
                                  status=429, headers={"Retry-After": str(wait)})
     stamps = throttle.begin(account, address)

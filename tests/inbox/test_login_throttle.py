@@ -5,6 +5,7 @@ How fast /healthz stays under a flood is measured by bench/login_flood.py, not h
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 
@@ -116,11 +117,13 @@ async def test_password_checks_run_off_the_event_loop(tmp_path: Path, monkeypatc
     db = f"sqlite+aiosqlite:///{tmp_path}/inbox.db"
     await add_agent(db, "ana@example.com")
     threads: list[str] = []
+    nice: list[int] = []
     real = auth._hasher
 
     class Spy:  # PasswordHasher has slots: wrap it instead of patching its method
         def verify(self, hash_: str, password: str) -> bool:
             threads.append(threading.current_thread().name)
+            nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
             return real.verify(hash_, password)
 
     monkeypatch.setattr(auth, "_hasher", Spy())
@@ -130,6 +133,8 @@ async def test_password_checks_run_off_the_event_loop(tmp_path: Path, monkeypatc
         assert (await _login(http, "ana@example.com", WRONG))[0] == 401
         assert (await _login(http, "nobody@example.com", WRONG))[0] == 401
     assert len(threads) == 3 and loop_thread not in threads
+    # Linux: the checks run at a lower priority than the event loop's thread (nice is per thread there).
+    assert all(n > os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) for n in nice), nice
 
 
 def test_failure_window_expires_and_says_when() -> None:
@@ -149,3 +154,16 @@ def test_zero_limit_turns_the_throttle_off() -> None:
     for _ in range(100):
         throttle.begin("a", "b")
     assert throttle.retry_after("a", "b") == 0
+
+
+def test_a_blocked_address_spraying_new_emails_is_audited_once() -> None:
+    throttle = LoginThrottle.from_limits(5, 3, 60, clock=lambda: 1000.0)
+    for i in range(3):
+        throttle.begin(f"user{i}@example.com", "10.0.0.1")
+    first = [throttle.first_refusal(f"spray{i}@example.com", "10.0.0.1", 60) for i in range(50)]
+    assert first.count(True) == 1
+    # A blocked account guessed from ever new addresses: once as well.
+    for i in range(5):
+        throttle.begin("ana@example.com", f"10.1.0.{i}")
+    first = [throttle.first_refusal("ana@example.com", f"10.2.0.{i}", 60) for i in range(50)]
+    assert first.count(True) == 1
