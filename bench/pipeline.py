@@ -63,7 +63,7 @@ async def pipeline_rate(msgs: list[InboundMessage], stages_mode: str, batch: int
         if stages_mode == "all":
             from inbox.app import build_stages
 
-            rules = Path("config/rules.yaml")
+            rules = Path("inbox/defaults/rules.yaml")
             settings = Settings(source="bench")
             if rules.exists():
                 from inbox.config import RoutingSettings

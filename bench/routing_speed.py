@@ -1,7 +1,7 @@
 """Routing speed (issue #7): issue-type classification + rule evaluation per message on one core, with the
-default rule set (config/rules.yaml). Prints messages/s and latency percentiles for each part and for both.
+default rule set (inbox/defaults/rules.yaml). Prints messages/s and latency percentiles for each part and for both.
 
-    python -m bench.routing_speed [--messages 20000] [--batch 100] [--rules config/rules.yaml]
+    python -m bench.routing_speed [--messages 20000] [--batch 100] [--rules inbox/defaults/rules.yaml]
 
 Messages are the classifier's held-out and training texts (Chinese and English), spread over channels, public and
 private, first messages and follow-ups, with a few automatic ones, at office and off-office times.
@@ -87,7 +87,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=100, help="items per stage call in the batched run")
-    parser.add_argument("--rules", default=str(ROOT / "config" / "rules.yaml"))
+    parser.add_argument("--rules", default=str(ROOT / "inbox" / "defaults" / "rules.yaml"))
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})

@@ -1,5 +1,5 @@
 """Rules engine: an ordered YAML rules file (teams, business hours, reply templates, groups of rules) applied to
-every inbound message as the pipeline stage "rules". See config/rules.yaml for a commented example.
+every inbound message as the pipeline stage "rules". See inbox/defaults/rules.yaml for a commented example.
 """
 from routing.rules.actions import NO_AUTO_REPLY_FLAGS, ROUND_ROBIN
 from routing.rules.engine import FiredRule, Rule, RuleGroup, RuleSet, RuleSummary

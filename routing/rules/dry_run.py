@@ -154,7 +154,7 @@ def main() -> int:
 
     from routing.guard import SensitiveStage
 
-    return run(sys.argv[1] if len(sys.argv) > 1 else "config/rules.yaml", sys.stdin, sys.stdout, SensitiveStage())
+    return run(sys.argv[1] if len(sys.argv) > 1 else "inbox/defaults/rules.yaml", sys.stdin, sys.stdout, SensitiveStage())
 
 
 if __name__ == "__main__":

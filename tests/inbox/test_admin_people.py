@@ -21,7 +21,7 @@ from inbox.store.schema import agents, api_tokens, conversations, teams
 from inbox.ui import connector_probe
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
 
-RULES = Path(__file__).resolve().parents[2] / "config" / "rules.yaml"
+RULES = Path(__file__).resolve().parents[2] / "inbox" / "defaults" / "rules.yaml"
 
 
 @dataclass

@@ -95,7 +95,7 @@ async def test_x_link_dm_from_another_account_does_not_join(engine, db_url) -> N
     try:
         standin.add_mention("hey is there any update on the delay with my transfer", X_CAROL)
         settings = settings_for(db_url, connectors=(ConnectorEntry("x-support", make_config(standin)),),
-                                routing=RoutingSettings(rules="config/rules.yaml"))
+                                routing=RoutingSettings(rules="inbox/defaults/rules.yaml"))
         async with running(settings) as (server, http):
             token = await token_for(http, "ana@example.com")
             [conv] = await eventually(lambda: conversations(http, token), what="the mention")

@@ -11,7 +11,7 @@ from inbox.config import RoutingSettings
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
 from tests.integration.helpers import conversations, eventually
 
-RULES = Path(__file__).resolve().parents[2] / "config" / "rules.yaml"
+RULES = Path(__file__).resolve().parents[2] / "inbox" / "defaults" / "rules.yaml"
 EXTRA_RULE = """
   - name: vip-watch
     rules:

@@ -21,7 +21,7 @@ def _settings(db_url: str, standin: BotApiStandIn):  # noqa: ANN202
     tg = TelegramConfig.model_validate({"type": "telegram", "token": standin.token, "api_base": standin.base_url,
                                         "poll_timeout": 1})
     return settings_for(db_url, connectors=(ConnectorEntry("wallet-bot", tg),),
-                        routing=RoutingSettings(rules="config/rules.yaml"))
+                        routing=RoutingSettings(rules="inbox/defaults/rules.yaml"))
 
 
 async def test_private_and_group_messages_and_replies(engine, db_url) -> None:  # noqa: ANN001

@@ -17,7 +17,7 @@ PRIVATE_KEY = "e9873d79c6d87dc0fb6a5778633389f4453213303da61f20bd67fc233aa33262"
 
 def _settings(db_url: str, standin: XStandin):  # noqa: ANN202
     return settings_for(db_url, connectors=(ConnectorEntry("x-support", make_config(standin)),),
-                        routing=RoutingSettings(rules="config/rules.yaml"))
+                        routing=RoutingSettings(rules="inbox/defaults/rules.yaml"))
 
 
 async def test_dm_and_mention_and_private_key_in_public(engine, db_url) -> None:  # noqa: ANN001

@@ -21,7 +21,7 @@ from inbox.store.schema import audit, conversation_tags, conversations, messages
 from routing.prepare import AnalysisWorker, analyse
 from tests.inbox.factories import chat
 
-RULES = str(Path(__file__).resolve().parents[2] / "config" / "rules.yaml")
+RULES = str(Path(__file__).resolve().parents[2] / "inbox" / "defaults" / "rules.yaml")
 SEED = Mnemonic("english").to_mnemonic(bytes(range(16)))
 TEXTS = [
     "My deposit has not arrived after 2 hours",

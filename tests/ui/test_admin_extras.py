@@ -8,7 +8,7 @@ from inbox.config import RoutingSettings
 from inbox.ui.admin_extras import parse_dry_run
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
 
-RULES = Path(__file__).resolve().parents[2] / "config" / "rules.yaml"
+RULES = Path(__file__).resolve().parents[2] / "inbox" / "defaults" / "rules.yaml"
 
 
 def test_parse_dry_run_names_each_bad_field() -> None:

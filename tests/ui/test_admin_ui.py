@@ -17,7 +17,7 @@ except ImportError:  # the `chromium` fixture skips these tests (fails them with
     expect = None
 
 pytestmark = pytest.mark.browser
-RULES = Path(__file__).resolve().parents[2] / "config" / "rules.yaml"
+RULES = Path(__file__).resolve().parents[2] / "inbox" / "defaults" / "rules.yaml"
 
 
 async def test_admin_adds_a_connector_and_sees_its_health(ui: UiEnv) -> None:

@@ -20,7 +20,7 @@ except ImportError:  # the `chromium` fixture skips these tests (fails them with
     expect = None
 
 pytestmark = pytest.mark.browser
-RULES = Path(__file__).resolve().parents[2] / "config" / "rules.yaml"
+RULES = Path(__file__).resolve().parents[2] / "inbox" / "defaults" / "rules.yaml"
 
 
 async def wait_js(page, expression: str) -> None:  # noqa: ANN001

@@ -29,7 +29,7 @@ from inbox.store.schema import api_tokens, canned_replies, conversations, messag
 from tests.inbox.appserver import settings_for
 from tests.inbox.factories import chat
 
-RULES = Path(__file__).resolve().parents[3] / "config" / "rules.yaml"
+RULES = Path(__file__).resolve().parents[3] / "inbox" / "defaults" / "rules.yaml"
 PASSWORD = "correct horse"
 
 

@@ -1,4 +1,4 @@
-"""The shipped config/rules.yaml does what its comments promise."""
+"""The shipped rules (inbox/defaults/rules.yaml) does what its comments promise."""
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from routing.rules import TICKET_PLACEHOLDER, load_rules
 
 from tests.routing.rules.items import TUESDAY_NIGHT, TUESDAY_OPEN, make_item
 
-RULES = load_rules(Path(__file__).resolve().parents[3] / "config" / "rules.yaml")
+RULES = load_rules(Path(__file__).resolve().parents[3] / "inbox" / "defaults" / "rules.yaml")
 NATIONAL_DAY = datetime(2026, 10, 1, 3, 0, tzinfo=timezone.utc)  # a Thursday, 11:00 in Shanghai, but a holiday
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from routing.rules import dry_run
 
-RULES = str(Path(__file__).resolve().parents[3] / "config" / "rules.yaml")
+RULES = str(Path(__file__).resolve().parents[3] / "inbox" / "defaults" / "rules.yaml")
 
 
 def run_lines(lines: list[str], rules_path: str = RULES) -> tuple[int, list[dict]]:

@@ -22,7 +22,7 @@ def errors_of(rules_yaml: str) -> list[str]:
 
 
 def test_shipped_default_rules_load():
-    rules = load_rules(ROOT / "config" / "rules.yaml")
+    rules = load_rules(ROOT / "inbox" / "defaults" / "rules.yaml")
     names = [summary.name for summary in rules.summary()]
     assert "security-to-security-team" in names and "off-hours-reply" in names
     assert set(rules.declarations.teams) >= {"security", "payments", "supervisors"}

@@ -27,4 +27,4 @@ def test_a_template_or_tag_with_a_secret_is_refused_naming_kind_and_line(tmp_pat
     assert "line 4" in errors[1] and "(card_number)" in errors[1]
     assert all(seed.split()[2] + " " + seed.split()[3] not in e and "4111" not in e for e in errors)
     assert holder.validate_text(GOOD) == []
-    assert holder.validate_text((Path(__file__).parents[3] / "config" / "rules.yaml").read_text()) == []
+    assert holder.validate_text((Path(__file__).parents[3] / "inbox" / "defaults" / "rules.yaml").read_text()) == []
