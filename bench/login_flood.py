@@ -177,6 +177,7 @@ def main() -> None:
         directory = Path(d)
         port = free_port()
         with_throttle = write_config(directory, port, throttle=True)
+        run_cli(with_throttle, "db", "upgrade", checkout=checkout)  # `user add` never creates a database
         run_cli(with_throttle, "user", "add", EMAIL, "--role", "agent", "--password-stdin", stdin=PASSWORD + "\n",
                 checkout=checkout)
         if checkout != ROOT:
