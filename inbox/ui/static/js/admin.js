@@ -26,6 +26,21 @@ export function problemsList(error) {
     problems.length ? h("ul.problems", {}, problems.map((p) => h("li", { text: typeof p === "string" ? p : JSON.stringify(p) }))) : null);
 }
 
+// A one-line form of plain inputs (a select where `options` is given, a textarea where `multiline`) for the admin
+// pages: posts what was typed, shows the server's problems under it.
+export function simpleForm(fields, onSubmit, submitLabel) {
+  const error = h("div");
+  const inputs = Object.fromEntries(fields.map(([name, attrs]) => [name, attrs.options
+    ? h("select", { name, "aria-label": t(`field.${name}`) }, attrs.options.map(([v, l]) => h("option", { value: v, text: l })))
+    : h(attrs.multiline ? "textarea" : "input", { name, placeholder: t(`field.${name}`), "aria-label": t(`field.${name}`), ...attrs })]));
+  const form = h("form.card.inline-form", { on: { submit: async (e) => {
+    e.preventDefault();
+    const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim() || null]));
+    try { await onSubmit(values); form.reset(); clear(error); } catch (err) { fill(error, problemsList(err)); }
+  } } }, Object.values(inputs), h("button.primary", { type: "submit", text: submitLabel }), error);
+  return form;
+}
+
 function stateBadge(state) {
   return h(`span.badge.state-${state}`, { text: t(`state.${state}`) });
 }

@@ -2,7 +2,7 @@
 import { ApiError, del, get, post, put } from "./api.js";
 import { clear, fill, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
-import { problemsList } from "./admin.js";
+import { problemsList, simpleForm } from "./admin.js";
 import { loadCanned } from "./composer.js";
 
 export function mountRules(root) {
@@ -101,19 +101,6 @@ export function mountRules(root) {
           h("button.primary", { type: "submit", text: t("rules.run") }), dryOut),
         h("table.grid", {}, h("thead", {}, h("tr", {}, ["group", "rule", "when", "then", ""].map((k) => h("th", { text: k ? t(`rules.col.${k}`) : "" })))), summary))));
   load();
-}
-
-function simpleForm(fields, onSubmit, submitLabel) {
-  const error = h("div");
-  const inputs = Object.fromEntries(fields.map(([name, attrs]) => [name, attrs.options
-    ? h("select", { name, "aria-label": t(`field.${name}`) }, attrs.options.map(([v, l]) => h("option", { value: v, text: l })))
-    : h(attrs.multiline ? "textarea" : "input", { name, placeholder: t(`field.${name}`), "aria-label": t(`field.${name}`), ...attrs })]));
-  const form = h("form.card.inline-form", { on: { submit: async (e) => {
-    e.preventDefault();
-    const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim() || null]));
-    try { await onSubmit(values); form.reset(); clear(error); } catch (err) { fill(error, problemsList(err)); }
-  } } }, Object.values(inputs), h("button.primary", { type: "submit", text: submitLabel }), error);
-  return form;
 }
 
 export function mountCanned(root) {

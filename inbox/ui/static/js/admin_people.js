@@ -3,20 +3,7 @@
 import { ApiError, del, get, patch, post } from "./api.js";
 import { clear, fill, h, toast } from "./dom.js";
 import { t, tn } from "./i18n.js";
-import { problemsList } from "./admin.js";
-
-function simpleForm(fields, onSubmit, submitLabel) {
-  const error = h("div");
-  const inputs = Object.fromEntries(fields.map(([name, attrs]) => [name, attrs.options
-    ? h("select", { name, "aria-label": t(`field.${name}`) }, attrs.options.map(([v, l]) => h("option", { value: v, text: l })))
-    : h("input", { name, placeholder: t(`field.${name}`), "aria-label": t(`field.${name}`), ...attrs })]));
-  const form = h("form.card.inline-form", { on: { submit: async (e) => {
-    e.preventDefault();
-    const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim() || null]));
-    try { await onSubmit(values); form.reset(); clear(error); } catch (err) { fill(error, problemsList(err)); }
-  } } }, Object.values(inputs), h("button.primary", { type: "submit", text: submitLabel }), error);
-  return form;
-}
+import { problemsList, simpleForm } from "./admin.js";
 
 export function mountAgents(root) {
   const rows = h("tbody");
