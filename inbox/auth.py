@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inbox.domain import utcnow
 from inbox.store.schema import agents, api_tokens, teams
@@ -155,3 +155,9 @@ async def logout(engine: AsyncEngine, token: str) -> str:
     async with engine.begin() as conn:
         await conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == hashed))
     return hashed
+
+
+async def end_sessions(conn: AsyncConnection, agent_id: int) -> int:
+    """Delete every bearer token of the agent (deactivation, a new password): each open tab is signed out on its
+    next request, and a reactivated agent does not get the old tokens back."""
+    return (await conn.execute(delete(api_tokens).where(api_tokens.c.agent_id == agent_id))).rowcount or 0

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inbox.auth import end_sessions
 from inbox.config import Settings
 from inbox.datadir import DatabaseUnavailable, display, explain_failure, sqlite_file
-from inbox.store.schema import agents, api_tokens, teams
+from inbox.store.schema import agents, teams
 
 MIN_PASSWORD = 8
 
@@ -150,7 +151,7 @@ def cmd_user_passwd(settings: Settings, args: argparse.Namespace) -> int:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(
                 password_hash=PasswordHasher().hash(password)))
             # A new password ends the sessions signed in with the old one (it may be why it was changed).
-            ended = (await conn.execute(delete(api_tokens).where(api_tokens.c.agent_id == agent_id))).rowcount
+            ended = await end_sessions(conn, agent_id)
         print(f"password changed for {args.email.strip().lower()}; {ended} session(s) signed out")
         return 0
 
@@ -169,7 +170,7 @@ def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
                     raise CommandError(f"{args.email.strip().lower()} is the only active admin: add another admin "
                                        "first, or nobody could manage the inbox")
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(active=False))
-            ended = (await conn.execute(delete(api_tokens).where(api_tokens.c.agent_id == agent_id))).rowcount
+            ended = await end_sessions(conn, agent_id)
         print(f"disabled {args.email.strip().lower()}; {ended} session(s) signed out")
         return 0
 

@@ -12,7 +12,7 @@ from inbox.api.access import access, path_id
 from inbox.api.context import ctx, json_error, read_json, require_admin, require_agent
 from inbox import logsecrets
 from inbox.api.live_sessions import refresh_agent_sessions
-from inbox.auth import ROLES, AgentError, create_agent
+from inbox.auth import ROLES, AgentError, create_agent, end_sessions
 from inbox.config import ConfigError, parse_connector
 from inbox.domain import utcnow
 from inbox.store.ops import upsert
@@ -125,6 +125,8 @@ async def patch_agent(request: web.Request) -> web.Response:
             return json_error(409, "this is the last active admin: make another agent admin first")
         if values:
             await conn.execute(update(agents).where(agents.c.id == agent_id).values(**values))
+        if values.get("active") is False:
+            await end_sessions(conn, agent_id)  # as POST …/deactivate: reactivating must not bring old tokens back
         row = (await conn.execute(select(agents).where(agents.c.id == agent_id))).one()
     await refresh_agent_sessions(request.app, ctx(request).engine, agent_id)  # deactivated: sockets close; new team: applies now
     return web.json_response({"ok": True, "agent": {

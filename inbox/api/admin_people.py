@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.api.access import access
 from inbox.api.context import ctx, json_error, read_json, require_admin
-from inbox.auth import Agent
+from inbox.auth import Agent, end_sessions
 from inbox.domain import utcnow
-from inbox.store.schema import agents, api_tokens, audit, conversations, teams
+from inbox.store.schema import agents, audit, conversations, teams
 
 routes = web.RouteTableDef()
 MIN_PASSWORD = 8
@@ -48,11 +48,6 @@ async def _agent_row(conn: AsyncConnection, agent_id: int) -> Any:
     if row is None:
         raise web.HTTPNotFound(text='{"error": "no such agent"}', content_type="application/json")
     return row
-
-
-async def end_sessions(conn: AsyncConnection, agent_id: int) -> int:
-    """Delete every bearer token of the agent: each open tab is signed out on its next request."""
-    return (await conn.execute(delete(api_tokens).where(api_tokens.c.agent_id == agent_id))).rowcount or 0
 
 
 @routes.post("/api/v1/agents/{id}/password")

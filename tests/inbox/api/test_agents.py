@@ -54,6 +54,18 @@ async def test_an_admin_changes_role_active_and_team(world: World) -> None:
     assert status == 200 and (await _row(world, "team_agent")).active is False
 
 
+async def test_deactivating_by_patch_ends_the_sessions_so_reactivating_revives_none(world: World) -> None:
+    old = {"Authorization": f"Bearer {await world.token('team_agent')}"}
+    status, _ = await _patch(world, "admin", "team_agent", {"active": False})
+    assert status == 200
+    status, _ = await _patch(world, "admin", "team_agent", {"active": True})
+    assert status == 200 and (await _row(world, "team_agent")).active is True
+    async with world.http.get("/api/v1/me", headers=old) as r:
+        assert r.status == 401  # the token from before the deactivation stays dead
+    async with world.http.get("/api/v1/me", headers=await world.headers("team_agent")) as r:
+        assert r.status == 200  # a new sign-in works
+
+
 @pytest.mark.parametrize("body", [{"role": "agent"}, {"active": False}])
 async def test_the_last_active_admin_cannot_be_demoted_or_deactivated(world: World, body: dict[str, Any]) -> None:
     status, answer = await _patch(world, "admin", "admin", body)
