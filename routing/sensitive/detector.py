@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from inbox.pipeline.stages import Finding
 from routing.sensitive.credentials import find_credentials
 from routing.sensitive.crypto import find_crypto
-from routing.sensitive.normalize import normalize
+from routing.sensitive.normalize import ZERO_WIDTH, NormalizedText, normalize
 from routing.sensitive.numbers import (
     find_cards_and_ids,
     find_emails,
@@ -25,6 +25,8 @@ _PRECEDENCE = {
 }  # fmt: skip
 
 _HAS_DIGIT = re.compile(r"[0-9]")
+_ZERO_WIDTH_RE = re.compile("[" + ZERO_WIDTH + "]")
+_ZERO_WIDTH_TO_SPACE = str.maketrans(dict.fromkeys(ZERO_WIDTH, " "))
 _HAS_LONG_TOKEN = re.compile(r"[0-9A-Za-z]{25}")
 _HAS_IBAN_START = re.compile(r"[A-Z]{2}[0-9]{2}")
 
@@ -54,6 +56,8 @@ class SensitiveDetector:
         lower = _lower_same_length(body)
         candidates: list[tuple[str, int, int]] = []
         candidates.extend(("seed_phrase", start, end) for start, end in find_seed_phrases(body, lower))
+        if normalized.origin is not None and _ZERO_WIDTH_RE.search(text):
+            candidates.extend(_seed_with_zero_width_as_space(text, normalized))
         has_digit = _HAS_DIGIT.search(body) is not None
         if has_digit:
             candidates.extend(find_cards_and_ids(body, lower))
@@ -74,6 +78,20 @@ class SensitiveDetector:
             original_start, original_end = normalized.span_to_original(start, end)
             findings.append(Finding(kind, original_start, original_end, TIERS[kind]))
         return findings
+
+
+def _seed_with_zero_width_as_space(text: str, normalized: NormalizedText) -> list[tuple[str, int, int]]:
+    """Zero-width characters vanish for numbers ("6222\u200b0202…") but separate words of a phrase
+    ("abandon\u200bability…"): read the phrase once more with each one as a space, and bring the spans back to
+    `normalized`'s coordinates through the original text."""
+    spaced = normalize(text.translate(_ZERO_WIDTH_TO_SPACE))
+    found = []
+    for start, end in find_seed_phrases(spaced.text, _lower_same_length(spaced.text)):
+        low, high = spaced.span_to_original(start, end)
+        mapped = normalized.original_to_span(low, high)
+        if mapped is not None:
+            found.append(("seed_phrase", *mapped))
+    return found
 
 
 def _resolve(candidates: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:

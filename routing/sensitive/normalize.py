@@ -6,12 +6,13 @@ into the original text, hence the map.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
 
 # Invisible characters people (or scammers) slip into pasted text; they would split tokens.
-_ZERO_WIDTH = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+ZERO_WIDTH = _ZERO_WIDTH = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
 
 
 def _build_tables() -> tuple[dict[int, str], str]:
@@ -58,6 +59,14 @@ class NormalizedText:
             position = self.origin[start] if start < len(self.origin) else self.original_length
             return position, position
         return self.origin[start], self.origin[end - 1] + 1
+
+    def original_to_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The normalised span covering original characters [start, end), or None if none of them survived."""
+        if self.origin is None:
+            return start, end
+        low = bisect.bisect_left(self.origin, start)
+        high = bisect.bisect_left(self.origin, end)
+        return (low, high) if low < high else None
 
 
 def normalize(text: str) -> NormalizedText:

@@ -16,6 +16,9 @@ from routing.sensitive.seed_windows import (
     CHINESE,
     CHINESE_CHARS,
     ENGLISH,
+    LANGUAGE_MASKS,
+    LEXICONS,
+    WORD_LANGUAGES,
     MIN_WORDS,
     VALID_LENGTHS,
     Token,
@@ -81,38 +84,88 @@ class _LazyContext:
 
 def find_seed_phrases(text: str, lower: str | None = None) -> list[tuple[int, int]]:
     """Spans (in `text`) of likely BIP-39 phrases; `lower` is `text.lower()` if the caller already has it."""
+    lower = text.lower() if lower is None else lower
+    if ("<" in text or "&" in text) and _MARKUP.search(text):
+        # HTML pasted or forwarded ("<li>word</li>", "word&nbsp;word"): markup is a separator. Blanked with
+        # spaces of the same length, so offsets stay those of `text`.
+        text = _MARKUP.sub(_blank, text)
+        lower = _MARKUP.sub(_blank, lower)
     spans: list[tuple[int, int]] = []
-    context = _LazyContext(text.lower() if lower is None else lower)
-    if _enough_separators(text) and _ENGLISH_LETTERS.search(text):
-        listed, tolerant = _english_streaks(context._lower)
-        if listed >= MIN_WORDS or (tolerant >= MIN_WORDS and context()):
-            spans.extend(_english_spans(text, context()))
+    context = _LazyContext(lower)
+    if _enough_separators(text):
+        if text.isascii():
+            words = _ENGLISH_TOKEN.findall(lower) if _ENGLISH_LETTERS.search(text) else []
+        else:
+            words = _WORD_TOKEN.findall(lower)
+        for language in _languages_to_try(words, context):
+            spans.extend(_word_spans(text, context(), language, weak=_has_weak_context(lower)))
     if not text.isascii():
         spans.extend(_chinese_spans(text, context))
     return spans
 
 
+_MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>]{0,200})?/?>|&(?:nbsp|#160|#xa0|ensp|emsp);", re.IGNORECASE)
+# One script per token: Latin (accents, also decomposed), kana (Japanese list), Hangul (Korean list, also as
+# decomposed jamo). Chinese characters around a word are not part of it ("助记词是abandon …").
+_WORD_TOKEN = re.compile(
+    "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]+|[\u3040-\u30ff]+"
+    "|[\u1100-\u11ff\uac00-\ud7a3]+"
+)
+# Words that make a pasted list more likely a phrase without saying "seed": they lift the bar against
+# repeated words ("test test … junk", the BIP-39 vector "letter advice cage … above"), never the checksum.
+_WEAK_SEED_WORDS = (
+    "words", "phrase", "wallet", "metamask", "restore", "import", "recover", "backup", "back up", "hardhat",
+    "ganache", "foundry", "anvil", "trust", "ledger", "trezor", "phantom", "钱包", "錢包", "导入", "導入", "恢复",
+    "恢復", "备份", "備份", "单词", "單詞",
+)  # fmt: skip
+
+
 def _enough_separators(text: str) -> bool:
     """Twelve written-out words need at least eleven separators; str.count is far cheaper than any regex."""
-    return text.count(" ") + text.count("\n") + text.count(",") + text.count("，") + text.count("、") >= MIN_WORDS - 1
+    return (
+        text.count(" ") + text.count("\n") + text.count(",") + text.count("，") + text.count("、") + text.count("-")
+        + text.count(";")
+    ) >= MIN_WORDS - 1  # fmt: skip
 
 
-def _english_streaks(lower: str) -> tuple[int, int]:
-    """Cheap pre-check: the longest run of wordlist words, and the longest letting one stranger (a typo) in."""
-    listed = tolerant = best_listed = best_tolerant = 0
-    for word in _ENGLISH_TOKEN.findall(lower):
-        if word in ENGLISH:
-            listed += 1
-            tolerant += 1
-            # Plain comparisons: max() costs a call per word and this loop runs on every longer English text.
-            if tolerant > best_tolerant:  # noqa: PLR1730
-                best_tolerant = tolerant
-            if listed > best_listed:  # noqa: PLR1730
-                best_listed = listed
-        else:
-            tolerant = listed + 1
-            listed = 0
-    return best_listed, best_tolerant
+def _has_weak_context(lower: str) -> bool:
+    return has_any(lower, _WEAK_SEED_WORDS) or has_any(lower, SEED_KEYWORDS)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def _languages_to_try(words: list[str], context: _LazyContext) -> list[str]:
+    """Cheap pre-check: the wordlists with a run of twelve of their words (English: or eleven and one stranger,
+    a typo, when the message speaks of seeds). One dictionary lookup per word gives every list it belongs to."""
+    if len(words) < MIN_WORDS:
+        return []
+    masks = [LANGUAGE_MASKS.get(word, 0) for word in words]
+    union = 0
+    for mask in masks:
+        union |= mask
+    languages = []
+    for bit, language in enumerate(WORD_LANGUAGES):
+        flag = 1 << bit
+        if not union & flag:
+            continue
+        listed = tolerant = best_listed = best_tolerant = 0
+        for mask in masks:
+            if mask & flag:
+                listed += 1
+                tolerant += 1
+                # Plain comparisons: max() costs a call per word and this loop runs on every longer text.
+                if tolerant > best_tolerant:  # noqa: PLR1730
+                    best_tolerant = tolerant
+                if listed > best_listed:  # noqa: PLR1730
+                    best_listed = listed
+            else:
+                tolerant = listed + 1
+                listed = 0
+        if best_listed >= MIN_WORDS or (language == "english" and best_tolerant >= MIN_WORDS and context()):
+            languages.append(language)
+    return languages
 
 
 def _glued(character: str) -> bool:
@@ -136,33 +189,43 @@ def _embedded(text: str, start: int, end: int) -> bool:
 
 def _gap_kind(text: str, start: int, end: int) -> tuple[bool, bool]:
     """(acceptable, strong) for the text between two words."""
-    if end - start > _GAP_MAX or _GAP.fullmatch(text, start, end) is None:
+    if end - start > _GAP_MAX and len(text[start:end].replace(" ", "")) > _GAP_MAX:
+        return False, False  # long gaps pass only as blanked markup or padding
+    if _GAP.fullmatch(text, start, end) is None:
         return False, False
     return True, _STRONG_GAP.search(text, start, end) is not None
 
 
-def _english_spans(text: str, context: bool) -> list[tuple[int, int]]:
+def _word_spans(text: str, context: bool, language: str, weak: bool = False) -> list[tuple[int, int]]:
+    """Runs of one wordlist's words joined by list-like separators, and the phrases inside them."""
+    lexicon = LEXICONS[language]
+    english = language == "english"
     spans: list[tuple[int, int]] = []
     run: list[Token] = []
     previous_end = -1
-    for match in _ENGLISH_TOKEN.finditer(text):
-        word = match.group().lower()
-        index = None if _embedded(text, match.start(), match.end()) else ENGLISH.get(word)
-        if index is None and not (context and _is_english_typo(word) and not _embedded(text, match.start(), match.end())):
-            spans.extend(spans_in_run(run, context))
+    for match in (_ENGLISH_TOKEN if text.isascii() else _WORD_TOKEN).finditer(text):
+        raw = match.group()
+        word = raw.lower()
+        embedded = _embedded(text, match.start(), match.end())
+        index = None if embedded else lexicon.get(word)
+        if index is None and not (english and context and not embedded and _is_english_typo(word)):
+            spans.extend(spans_in_run(run, context, weak))
             run = []
             continue
         strong = False
         if run:
             acceptable, strong = _gap_kind(text, previous_end, match.start())
             if not acceptable:
-                spans.extend(spans_in_run(run, context))
+                spans.extend(spans_in_run(run, context, weak))
                 run = []
-        gap = _DIGITS.sub("#", text[previous_end : match.start()]) if run else ""
-        run.append(Token(match.start(), match.end(), index, strong, False, gap, not match.group().islower()))
+        gap = _SPACES.sub(" ", _DIGITS.sub("#", text[previous_end : match.start()])) if run else ""
+        run.append(Token(match.start(), match.end(), index, strong, False, gap, raw != word))
         previous_end = match.end()
-    spans.extend(spans_in_run(run, context))
+    spans.extend(spans_in_run(run, context, weak))
     return spans
+
+
+_SPACES = re.compile(r" {2,}")
 
 
 def _chinese_spans(text: str, lazy_context: _LazyContext) -> list[tuple[int, int]]:
@@ -211,11 +274,17 @@ def _glued_chinese_spans(text: str, segments: list[tuple[int, int]], context: bo
         segment = text[low:high]
         indices = list(map(CHINESE.get, segment))
         after_keywords: list[int] | None = None
+        keywords: list[tuple[int, int]] = []
         if context:
-            after_keywords = _after_keywords(segment)
+            keywords = _keywords_in(segment)
+            after_keywords = [end for _, end in keywords]
             if _KEYWORD_LEAD.search(text, max(0, low - 12), low):
                 after_keywords.append(0)  # "助记词：<segment>"
-        window = glued_window(indices, after_keywords, own_line)  # type: ignore[arg-type]  # list chars only
+        # With seed words in the message the phrase may start anywhere in the segment ("我的助记词<phrase>钱包被盗了"):
+        # windows away from a keyword pass the stricter bars (rarity, prose characters, no doubled characters).
+        window = glued_window(
+            indices, after_keywords, own_line, anywhere=context, blocked=keywords, segment=segment
+        )  # type: ignore[arg-type]
         if window is not None:
             spans.append((low + window[0], low + window[1]))
     return spans
@@ -228,19 +297,13 @@ _KEYWORD_LEAD = re.compile(
 )
 
 
-def _after_keywords(segment: str) -> list[int]:
-    """Positions just after a seed-phrase keyword (and a following 是/为/：) inside a solid Chinese segment."""
-    positions = []
-    for keyword in SEED_KEYWORDS:
-        if keyword.isascii():
-            continue
-        found = segment.find(keyword)
-        while found >= 0:
-            position = found + len(keyword)
-            while position < len(segment) and segment[position] in _LEAD_IN:
-                position += 1
-            positions.append(position)
-            found = segment.find(keyword, found + 1)
-    return positions
+# A seed-phrase keyword inside a solid segment, with what customers put after it ("助记词是", "种子短语如下",
+# "助記詞："): a phrase written straight after it starts where this ends.
+_KEYWORD_IN_SEGMENT = re.compile(
+    r"(?:助记|助記|种子|種子|恢复|恢復|备份|備份|私钥|私鑰)(?:词|詞|码|碼|短语|短語|句|密语|密語)?(?:是|为|為|如下|是这个|是這個)*"
+)
 
 
+def _keywords_in(segment: str) -> list[tuple[int, int]]:
+    """Spans of seed-phrase keywords (with a following 是/为/如下) inside a solid Chinese segment."""
+    return [match.span() for match in _KEYWORD_IN_SEGMENT.finditer(segment)]
