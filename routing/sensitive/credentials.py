@@ -9,7 +9,9 @@ import re
 
 Candidate = tuple[str, int, int]
 
-_VALUE_TRAILING = ".,;:!?)]}>\"'”’」』`。，；：！？）"
+# Sentence punctuation after a value is not part of it; "!" and "?" are kept: passwords end with them often
+# ("Summer2024!") and masking one more character of a sentence costs nothing.
+_VALUE_TRAILING = ".,;:)]}>\"'”’」』`。，；：）"
 
 _PASSWORD_EN = re.compile(
     r"(?:password|passwd|pwd|passphrase|pass ?code|pin(?: code| number)?|(?:pass|pw)(?=\s*[:=：]))(?![a-z])"
@@ -21,7 +23,17 @@ _PASSWORD_ZH = re.compile(
 )
 # Anchored on the noun ("code", "otp", "passcode") so the engine can skip ahead to its first letter; the
 # qualifier before it ("verification", "sms", "2fa") is looked at only when deciding whether "code" is bare.
-_OTP_EN = re.compile(r"(?:otp|passcode|code)(?![a-z])(?: (?:is|was|=))?[ \t]*[:=：#]?[ \t]*")
+# "code from Google Authenticator is 301067", "code you sent is 243761": up to five words between the noun and
+# its "is"/"was" (lazy, so the nearest "is" wins; without one the words are not taken).
+_OTP_EN = re.compile(
+    r"(?:otp|passcode|code)(?![a-z])(?:(?: [a-z][a-z'’]*){1,5}?(?= (?:is|was) ))?(?: (?:is|was|=))?[ \t]*[:=：#]?[ \t]*"
+)
+# Codes named after their value: "482913 is your verification code", Google's "G-284613 is your … code".
+_OTP_VALUE_FIRST = re.compile(
+    r"([0-9](?<![0-9a-z][0-9])[0-9]{3,7}) (?:is|was) (?:your|the)"
+    r"(?: [a-z0-9-]+){0,3}? (?:code|otp|pin|passcode)(?![a-z])"
+)
+_GOOGLE_CODE = re.compile(r"(?<![0-9a-z])g-([0-9]{6})(?![0-9])")
 _OTP_QUALIFIER = re.compile(
     r"(?:verification|verify|security|sms|2fa|mfa|auth|authentication|authenticator|google|login|one[- ]time|"
     r"confirmation|access|email|text)[ -]?$"
@@ -30,9 +42,13 @@ _OTP_ZH = re.compile(
     r"(?:短信验证码|短信驗證碼|谷歌验证码|谷歌驗證碼|邮箱验证码|郵箱驗證碼|验证码|驗證碼|校验码|校驗碼|动态码|動態碼|"
     r"动态密码|動態密碼|短信码|簡訊碼|安全码|安全碼|一次性密码|一次性密碼|otp)(?:是|为|為|:|：|=|\s){0,3}"
 )
+# A few characters between the noun and its 是/为 ("谷歌验证器上显示的是 774215", "验证码我收到的是…").
+_OTP_ZH_LATER = re.compile(
+    r"(?:验证码|驗證碼|验证器|驗證器|动态码|動態碼|身份验证器|身份驗證器)[\u4e00-\u9fff]{1,8}?(?:是|为|為)[:：]?\s*"
+)
 # Not followed by a unit: "验证码2024年…" is a date, "code 100 usdt" an amount.
 _OTP_VALUE = re.compile(
-    r"[0-9](?:[ \-]?[0-9]){3,7}(?![0-9A-Za-z])(?![.,][0-9])(?!\s*(?:[年月日号號元块塊个個次天岁歲%]|usdt|btc|eth))",
+    r"[0-9](?:[ \-]?[0-9]){3,7}(?![0-9A-Za-z])(?!\.[0-9])(?!,[0-9]{3}(?![0-9]))(?!\s*(?:[年月日号號元块塊个個次天岁歲%]|usdt|btc|eth))",
     re.IGNORECASE,
 )
 _OTP_BEFORE_KEYWORD = re.compile(
@@ -61,7 +77,7 @@ _NOT_A_PASSWORD = frozenset(
 
 def find_credentials(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
-    for pattern in (_OTP_ZH, _OTP_EN):
+    for pattern in (_OTP_ZH, _OTP_EN, _OTP_ZH_LATER):
         for match in pattern.finditer(lower):
             if _inside_word(lower, match.start()):
                 continue
@@ -73,8 +89,11 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
             value = _OTP_VALUE.match(text, match.end())
             if value is not None:
                 found.append(("otp", value.start(), value.end()))
-    for match in _OTP_BEFORE_KEYWORD.finditer(lower):
-        found.append(("otp", match.start(1), match.end(1)))
+    for pattern in (_OTP_BEFORE_KEYWORD, _OTP_VALUE_FIRST, _GOOGLE_CODE):
+        for match in pattern.finditer(lower):
+            if pattern is not _GOOGLE_CODE and _part_of_token(lower, match.start(1)):
+                continue  # "Lina@2023 验证码 …": the digits end a password, they are not the code
+            found.append(("otp", match.start(1), match.end(1)))
     for pattern in (_PASSWORD_ZH, _PASSWORD_EN):
         for match in pattern.finditer(lower):
             if _inside_word(lower, match.start()):
@@ -84,6 +103,11 @@ def find_credentials(text: str, lower: str) -> list[Candidate]:
             if span is not None:
                 found.append(("password", *span))
     return found
+
+
+def _part_of_token(lower: str, start: int) -> bool:
+    """Glued to the token before it (letters, or the symbols passwords are made of)."""
+    return start > 0 and (lower[start - 1].isascii() and lower[start - 1].isalnum() or lower[start - 1] in "@#$%&*_+=/\\-~^")
 
 
 def _inside_word(lower: str, start: int) -> bool:

@@ -35,7 +35,7 @@ def _may_hold_credentials(lower: str) -> bool:
     # Spelled out rather than any(...) over a tuple: this runs on every message and a generator costs more.
     return (
         "pass" in lower or "pwd" in lower or "pin" in lower or "code" in lower or "otp" in lower
-        or "码" in lower or "碼" in lower or "口令" in lower
+        or "码" in lower or "碼" in lower or "口令" in lower or "验证" in lower or "驗證" in lower
     )  # fmt: skip
 
 
