@@ -9,10 +9,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import ConversationStatus, Visibility, format_ticket
-from inbox.pipeline.stages import PipelineItem, WebhookCall
+from inbox.pipeline.stages import PipelineItem, StoredMask, WebhookCall
 from inbox.pipeline.threads import ConversationState
 from inbox.replies import ReplyRequest, ReplyTarget, enqueue_hide, enqueue_replies
-from inbox.store.schema import agents, audit, conversations, teams
+from inbox.store.schema import agents, audit, conversations, messages, teams
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ class AppliedEffects:
     replies: list[ReplyRequest] = field(default_factory=list)
     hides: list[tuple[int, str, str]] = field(default_factory=list)  # (conversation id, connector, provider id)
     audit_rows: list[dict[str, object]] = field(default_factory=list)
+    stored_masks: list[tuple[int, StoredMask]] = field(default_factory=list)  # (conversation id, mask)
 
 
 async def team_id_by_name(conn: AsyncConnection, name: str, cache: dict[str, int]) -> int:
@@ -113,13 +114,25 @@ async def apply_effects(
                                         private_link_fallback=reply.private_link_fallback))
         if e.hide_public:
             applied.hides.append((state.id, item.message.connector, item.message.provider_id))
+        for mask in e.mask_stored:
+            applied.stored_masks.append((state.id, mask))
+            if mask.hide:
+                applied.hides.append((state.id, mask.connector, mask.provider_id))
         applied.webhooks.extend((w, state.id) for w in e.webhooks)
         audit_rows.extend(_audit(now, a.actor, a.action, state.id, a.detail) for a in e.audit)
     return applied
 
 
 async def write_effects(conn: AsyncConnection, applied: AppliedEffects, now: datetime) -> None:
-    """Hides first (a secret leaves public view before anything else goes out), then replies, then the audit."""
+    """Stored rows masked first, then hides (a secret leaves public view before anything else goes out), then
+    replies, then the audit."""
+    for conversation_id, mask in applied.stored_masks:
+        await conn.execute(
+            messages.update()
+            .where(and_(messages.c.connector == mask.connector, messages.c.provider_id == mask.provider_id,
+                        messages.c.conversation_id == conversation_id))
+            .values(text=func.replace(messages.c.text, mask.fragment, mask.label), raw=None)
+        )
     for conversation_id, connector, provider_id in applied.hides:
         await enqueue_hide(conn, conversation_id, connector, provider_id, now)
     if applied.replies:

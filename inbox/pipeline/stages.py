@@ -53,6 +53,18 @@ class WebhookCall:
     rule: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredMask:
+    """Mask part of a message stored by an earlier batch (the first half of a seed phrase split across two
+    messages): `fragment` in its text becomes `label`; its raw copy and HTML are dropped; `hide` its public post."""
+
+    connector: str
+    provider_id: str
+    fragment: str
+    label: str
+    hide: bool = False
+
+
 @dataclass(slots=True)
 class Effects:
     add_tags: set[str] = field(default_factory=set)
@@ -67,6 +79,7 @@ class Effects:
     hide_public: bool = False  # delete/hide the customer's public post where the platform allows
     webhooks: list[WebhookCall] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    mask_stored: list[StoredMask] = field(default_factory=list)
 
     def raise_priority(self, priority: Priority) -> None:
         if self.priority is None or priority.rank > self.priority.rank:

@@ -10,6 +10,7 @@ from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, Pipel
 from routing.guard.mail_parts import attachment_findings, html_view, read_with_subject
 from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
 from routing.guard.raw import mask_raw
+from routing.guard.split import SplitPhrases
 from routing.guard.texts import reply_language
 from routing.sensitive import DetectorOptions, SensitiveDetector, redact_where
 
@@ -40,17 +41,25 @@ class SensitiveStage:
     def __init__(self, policy: GuardPolicy | None = None) -> None:
         self.policy = policy or GuardPolicy()
         self._detector = detector_for(self.policy.phone_regions)
+        self._split = SplitPhrases(self._detector.detect)
 
     def process(self, items: Sequence[PipelineItem]) -> None:
         if not self.policy.enabled:
             return
-        for item in items:
-            self._process_one(item)
+        split = self._split if self._masks(Finding("seed_phrase", 0, 0, "secret")) else None
+        try:
+            for item in items:
+                self._process_one(item, split.findings_for(item) if split else [])
+                if split:
+                    split.remember(item)
+        finally:
+            if split:
+                split.end_batch()
 
     def _masks(self, finding: Finding) -> bool:
         return self.policy.enabled_kind(finding.kind) and self.policy.rule_for(finding.kind).mask_at_rest
 
-    def _process_one(self, item: PipelineItem) -> None:
+    def _process_one(self, item: PipelineItem, continued: list[Finding]) -> None:
         policy = self.policy
         self._text_from_html(item)
         prepared = item.prepared
@@ -61,6 +70,9 @@ class SensitiveStage:
             detected = list(prepared.findings)
         else:
             detected = self._detector.detect(item.text)
+        if continued:  # a seed phrase begun in the previous message (routing.guard.split)
+            detected = sorted([*(f for f in detected if not any(f.start < c.end and c.start < f.end for c in continued)),
+                               *continued], key=lambda f: f.start)
         findings = [finding for finding in detected if policy.enabled_kind(finding.kind)]
         beside = [*in_subject, *self._text_attachments(item)]  # secrets found outside the text
         masked_kinds = {kind for kind in {f.kind for f in (*findings, *beside)} if policy.rule_for(kind).mask_at_rest}
