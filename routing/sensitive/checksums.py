@@ -4,20 +4,15 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+from stdnum import luhn as stdnum_luhn
+from stdnum.cn import ric
+
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {char: index for index, char in enumerate(_B58_ALPHABET)}
 
 
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return stdnum_luhn.is_valid(digits)
 
 
 def iban_ok(iban: str) -> bool:
@@ -50,8 +45,9 @@ def cn_id_ok(number: str, today: date | None = None) -> bool:
         return False
     if born.year < 1900 or born > (today or date.today()):
         return False
-    total = sum(int(char) * weight for char, weight in zip(number[:17], _CN_ID_WEIGHTS))
-    return _CN_ID_CHECK[total % 11] == number[17].upper()
+    # The check character is stdnum's (ISO 7064 MOD 11-2). stdnum's full ric.validate also requires the county
+    # code to be in its list for the birth date, which rejects real IDs of renamed or newer counties.
+    return ric.calc_check_digit(number.upper()) == number[17].upper()
 
 
 def base58check_payload(text: str) -> bytes | None:

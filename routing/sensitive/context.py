@@ -21,6 +21,7 @@ def has_any(lower: str, keywords: tuple[str, ...]) -> bool:
 
 KEY_CONTEXT = re.compile(
     r"priv(?:ate)?[ _-]?key|privkey|secret[ _-]?key|wallet[ _-]?key|(?<![a-z])wif(?![a-z])|(?<![a-z])key\s*[:=：]|"
+    r"(?<![a-z])key(?: is)?\s*$|"
     r"私钥|私鑰|密钥|密鑰|秘钥|秘鑰|导出|導出"
 )
 TX_CONTEXT = re.compile(
@@ -29,7 +30,7 @@ TX_CONTEXT = re.compile(
     r"arrived|received|network|chain|usdt|trc20|erc20|bep20|"
     r"交易|哈希|转账|轉賬|轉帳|充值|提现|提現|提币|提幣|记录|記錄|订单|訂單|到账|到賬|确认|確認|区块|區塊|链上|鏈上"
 )
-CARD_CONTEXT = re.compile(r"card|visa|master|amex|unionpay|卡号|卡號|银行卡|銀行卡|信用卡|储蓄卡|借记卡|银联|銀聯")
+CARD_CONTEXT = re.compile(r"card|visa|master|amex|unionpay|uatp|dankort|卡号|卡號|银行卡|銀行卡|信用卡|储蓄卡|借记卡|银联|銀聯")
 ID_CONTEXT = re.compile(r"身份证|身份證|(?<![a-z])id(?![a-z])|identity|证件|證件|实名|實名|kyc")
 NOT_CARD_CONTEXT = re.compile(
     r"order|invoice|(?<![a-z])ref(?:erence)?(?![a-z])|tracking|ticket|serial|(?<![a-z])uid|user ?id|member|"

@@ -28,7 +28,7 @@ _HAS_DIGIT = re.compile(r"[0-9]")
 _ZERO_WIDTH_RE = re.compile("[" + ZERO_WIDTH + "]")
 _ZERO_WIDTH_TO_SPACE = str.maketrans(dict.fromkeys(ZERO_WIDTH, " "))
 _HAS_LONG_TOKEN = re.compile(r"[0-9A-Za-z]{25}")
-_HAS_IBAN_START = re.compile(r"[A-Z]{2}[0-9]{2}")
+_HAS_IBAN_START = re.compile(r"[A-Z]{2} ?[0-9]{2}")
 
 
 def _may_hold_credentials(lower: str) -> bool:
@@ -66,7 +66,7 @@ class SensitiveDetector:
                 candidates.extend(find_ibans(body))
         if "@" in body:
             candidates.extend(find_emails(body))
-        if _HAS_LONG_TOKEN.search(body):
+        if _HAS_LONG_TOKEN.search(body) or "bc1" in lower or "tb1" in lower or "rt1" in lower:
             candidates.extend(find_crypto(body, lower))
         if _may_hold_credentials(lower):
             candidates.extend(find_credentials(body, lower))

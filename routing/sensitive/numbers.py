@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable
 
 import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum import numdb
 
 from routing.sensitive.checksums import cn_id_ok, iban_ok, luhn_ok
 from routing.sensitive.context import (
@@ -29,30 +31,34 @@ _END = r"(?![0-9A-Za-z])(?![.,][0-9])"
 # Each pattern checks the character before its first one right after consuming it (`(?<!…[0-9])`): a match is
 # only tried where a token starts, so a 100k-digit line costs one attempt, not one per digit.
 _CARD = re.compile(r"[0-9](?<![0-9A-Za-z][0-9])(?:[ \-]?[0-9]){12,18}" + _END)
-_CN_ID = re.compile(r"[1-9](?<![0-9A-Za-z][1-9])[0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+# Compact, or in the 6-8-4 groups of the printed card (region, birth date, sequence and check).
+_CN_ID = re.compile(
+    r"[1-9](?<![0-9A-Za-z][1-9])(?:[0-9]{16}|[0-9]{5}([ \-])[0-9]{8}\1[0-9]{3})[0-9Xx](?![0-9A-Za-z])"
+)
 _CN_MOBILE = re.compile(
     r"(?:\+(?<![0-9A-Za-z+]\+)86[ \-]?1|0(?<![0-9A-Za-z]0)086[ \-]?1|1(?<![0-9A-Za-z+]1))[3-9][0-9](?:[ \-]?[0-9]{4}){2}"
     + _END
 )
 _INTERNATIONAL = re.compile(r"(?:\+(?<![0-9A-Za-z+]\+)|0(?<![0-9A-Za-z]0)0)[1-9][0-9 ()\-]{6,18}[0-9]" + _END)
 _CN_LANDLINE = re.compile(
-    r"(?:\((?<![0-9A-Za-z]\()0[1-9][0-9]{1,2}\)|0(?<![0-9A-Za-z]0)[1-9][0-9]{1,2}[ \-])[0-9]{7,8}" + _END
+    r"(?:\((?<![0-9A-Za-z]\()0[1-9][0-9]{1,2}\)|0(?<![0-9A-Za-z]0)[1-9][0-9]{1,2}[ \-])(?:[0-9]{7,8}|[0-9]{3,4}[ \-][0-9]{4})"
+    + _END
 )
 _LOCAL_PHONE = re.compile(r"[(0-9](?<![0-9A-Za-z][(0-9])[0-9]{1,4}\)?[ .\-]?[0-9]{3,4}[ .\-]?[0-9]{3,5}" + _END)
 _EMAIL = re.compile(
     r"[A-Za-z0-9_%+\-](?<![A-Za-z0-9._%+\-][A-Za-z0-9_%+\-])(?:[A-Za-z0-9._%+\-]{0,63})@[A-Za-z0-9]"
     r"(?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
-_IBAN = re.compile(r"[A-Z](?<![0-9A-Za-z][A-Z])[A-Z][0-9]{2}(?: ?[A-Z0-9]){11,30}(?![0-9A-Za-z])")
+# Written compact, in groups of four, dashed, or printed with a space after the country ("ES 58 0049 0290 …").
+_IBAN = re.compile(r"[A-Z](?<![0-9A-Za-z][A-Z])[A-Z] ?[0-9]{2}(?:[ \-]?[A-Z0-9]){8,30}(?![0-9A-Za-z])")
 
-# ISO 13616 lengths for the countries our customers bank in (and the common SEPA ones).
+# ISO 13616 lengths per country from python-stdnum's copy of the SWIFT IBAN registry (every registry country, and
+# the partner countries it lists); the full check (mod 97 and the country's BBAN structure) is stdnum's too.
 _IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BH": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
-    "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26,
-    "IT": 27, "KW": 30, "KZ": 20, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15,
-    "PK": 24, "PL": 28, "PT": 25, "QA": 29, "RO": 24, "SA": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26,
-    "UA": 29, "VG": 24,
-}  # fmt: skip
+    code: 4 + sum(int(count) for count in re.findall(r"([0-9]+)!", properties.get("bban", "")))
+    for _, code, _, properties, _ in numdb.get("iban").prefixes
+    if properties.get("bban")
+}
 
 _CONTEXT_BEFORE = 24
 
@@ -77,6 +83,10 @@ def _card_issuer_ok(digits: str) -> bool:
         return length == 16
     if two in (34, 37):
         return length == 15
+    if digits[0] == "1":  # UATP (airline cards): 15 digits; only next to card words, see find_cards_and_ids
+        return length == 15
+    if four == 5019:  # Dankort
+        return length == 16
     if two == 62 or two == 81:  # UnionPay (81 is its newer range)
         return 16 <= length <= 19
     if digits.startswith("6011") or two == 65 or 644 <= int(digits[:3]) <= 649:
@@ -108,7 +118,8 @@ def _groups_ok(candidate: str) -> bool:
 def find_cards_and_ids(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _CN_ID.finditer(text):
-        if _clean_start(text, match.start()) and cn_id_ok(match.group()) and not _card_rather_than_id(match.group(), lower, match.start()):
+        number = match.group().replace(" ", "").replace("-", "")
+        if _clean_start(text, match.start()) and cn_id_ok(number) and not _card_rather_than_id(number, lower, match.start()):
             found.append(("cn_id", match.start(), match.end()))
     taken = {(start, end) for _, start, end in found}
     for match in _CARD.finditer(text):
@@ -122,6 +133,8 @@ def find_cards_and_ids(text: str, lower: str) -> list[Candidate]:
             continue
         start = match.start()
         card_words = nearest_before(CARD_CONTEXT, lower, start, _CONTEXT_BEFORE)
+        if digits[0] == "1" and card_words is None:
+            continue  # 15 digits starting with 1 are as often a reference number: UATP only when called a card
         other_words = nearest_before(NOT_CARD_CONTEXT, lower, start, _CONTEXT_BEFORE)
         if other_words is not None and (card_words is None or other_words < card_words):
             continue  # an order or reference number that happens to pass Luhn
@@ -150,21 +163,36 @@ def find_ibans(text: str) -> list[Candidate]:
         count = 0
         cut = len(raw)
         for position, char in enumerate(raw):
-            if char != " ":
+            if char not in " -":
                 count += 1
                 if count == expected:
                     cut = position + 1
                     break
-        compact = raw[:cut].replace(" ", "")
-        if len(compact) == expected and iban_ok(compact):
+        compact = raw[:cut].replace(" ", "").replace("-", "")
+        # mod 97 first (cheap), then stdnum's full check (mod 97 again and the country's BBAN structure)
+        if len(compact) == expected and iban_ok(compact) and stdnum_iban.is_valid(compact):
             end = match.start() + cut
             if end == match.end() or not text[end].isalnum():
                 found.append(("iban", match.start(), end))
     return found
 
 
+# Internationalised addresses (RFC 6531/IDNA): accented local parts, domains in any script ("josé@bücher.de",
+# "用户@例子.广告"). A CJK local part or top-level label has no boundary inside glued Chinese text, so it counts
+# only after a space or punctuation (local part) and before a non-letter (top-level label).
+_EMAIL_IDN = re.compile(
+    r"(?:[A-Za-z0-9%+\-\u00c0-\u024f](?<![A-Za-z0-9._%+\-\u00c0-\u024f][A-Za-z0-9%+\-\u00c0-\u024f])"
+    r"[A-Za-z0-9._%+\-\u00c0-\u024f]{0,63}"
+    r"|(?<![^\s:：,，(（])[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7a3]{1,20})"
+    r"@(?:[^\W_][\w\-]{0,62}\.)+(?:[A-Za-z]{2,24}(?![A-Za-z0-9\-])|xn--[a-z0-9\-]{2,59}|[^\W\d_A-Za-z]{2,24}(?![^\W\d_]))"
+)
+
+
 def find_emails(text: str) -> list[Candidate]:
     found: list[Candidate] = []
+    if not text.isascii():
+        found.extend(("email", match.start(), match.end()) for match in _EMAIL_IDN.finditer(text)
+                     if not match.group().isascii())
     for match in _EMAIL.finditer(text):
         start = match.start()
         # The pattern has no left boundary: step back over what it skipped (".name@x" is not an address start).
@@ -197,7 +225,32 @@ def find_phones(text: str, lower: str, regions: tuple[str, ...]) -> list[Candida
     others = [region for region in regions if region != "CN"]
     if others:
         found.extend(_local_numbers(text, lower, others, taken))
+        taken.update(start for _, start, _ in found)
+    spans = [(start, end) for _, start, end in found]
+    for match in _NATIONAL_FORMATTED.finditer(text):
+        candidate = match.group()
+        if match.start() in taken or not _clean_start(text, match.start()):
+            continue
+        if any(low <= match.start() < high for low, high in spans):
+            continue  # part of a number already read (an international one)
+        if not 9 <= sum(char.isdigit() for char in candidate) <= 12:
+            continue
+        # The shape says which regions write numbers this way: "(415) …" is North American, a leading 0 a trunk
+        # prefix, "415-555-0132" North American again.
+        shaped = _TRUNK_ZERO_REGIONS if candidate[0] == "0" else ("US", "CA")
+        if any(_valid(candidate, region) for region in dict.fromkeys((*regions, *shaped))):
+            found.append(("phone", match.start(), match.end()))
     return found
+
+
+# National numbers written the way a phone number is written ("(415) 555-0132", "090-1234-5678", "020 7946 0958"):
+# the grouping itself says phone, and libphonenumber's per-region metadata says whether it is a real number.
+_NATIONAL_FORMATTED = re.compile(
+    r"(?:\((?<![0-9A-Za-z]\()[0-9]{2,4}\) ?[0-9]{3,4}[ .\-][0-9]{4}"
+    r"|0(?<![0-9A-Za-z+.,]0)[0-9]{1,4}(?:[ .\-][0-9]{2,6}){1,4}"
+    r"|[2-9](?<![0-9A-Za-z+.,][2-9])[0-9]{2}[.\-][0-9]{3}[.\-][0-9]{4})" + _END
+)
+_TRUNK_ZERO_REGIONS = ("CN", "JP", "GB", "KR", "TW", "AU", "DE", "FR")
 
 
 def _local_numbers(text: str, lower: str, regions: Iterable[str], taken: set[int]) -> list[Candidate]:

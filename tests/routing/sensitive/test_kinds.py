@@ -120,7 +120,11 @@ def test_card_inside_iban_is_the_iban() -> None:
 def test_other_phone_regions_are_configurable() -> None:
     from routing.sensitive import DetectorOptions, SensitiveDetector
 
-    text = "call me on (415) 555-2671"
+    # Written like a phone number, a national number of a common region is found by default (issue #13) ...
+    formatted = "call me on (415) 555-2671"
+    assert [(f.kind, formatted[f.start : f.end]) for f in detect(formatted)] == [("phone", "(415) 555-2671")]
+    # ... digits alone only in the configured regions, next to phone words.
+    text = "call me on 4155552671"
     assert [f.kind for f in detect(text)] == []
     us = SensitiveDetector(DetectorOptions(phone_regions=("CN", "US")))
-    assert [(f.kind, text[f.start : f.end]) for f in us.detect(text)] == [("phone", "(415) 555-2671")]
+    assert [(f.kind, text[f.start : f.end]) for f in us.detect(text)] == [("phone", "4155552671")]
