@@ -226,17 +226,20 @@ def _few_repeats(window: Sequence[int]) -> bool:
     return len(window) - len(set(window)) <= (1 if len(window) <= 18 else 2)
 
 
-def _repeats_admitted(window: Sequence[int], weak: bool, bounded: bool) -> bool:
+def _repeats_admitted(window: Sequence[int], weak: bool, bounded: bool, listed: bool = False) -> bool:
     """Repeated words are normal in test vectors and development phrases ("abandon … about", "test … junk", which
     people do fund by mistake) and not in prose: admitted when the checksum window starts or ends the list and
-    either the message hints at wallets or the list is one or two words over and over (no sentence is)."""
-    return bounded and (weak or len(set(window)) <= 3)
+    either the message hints at wallets, or the words are joined as a list (hyphens, line breaks, commas), or the
+    list is one or two words over and over (no sentence is)."""
+    return bounded and (weak or listed or len(set(window)) <= 3)
 
 
 def _checksum_window(
     run: list[Token], context: bool, glued: bool, hints: list[int], weak: bool = False
 ) -> tuple[int, int] | None:
     count = len(run)
+    gaps = [token.gap for token in run[1:]]
+    listed = bool(gaps) and max(set(gaps), key=gaps.count) != " "  # joined by "-", ", ", line breaks, numbering
     # A tolerated typo (or "words" after "wallet") sits outside any checksum window; the windows beside it count.
     typo = next((position for position, token in enumerate(run) if token.index is None), None)
     indices = [-1 if token.index is None else token.index for token in run]
@@ -261,7 +264,8 @@ def _checksum_window(
             window = indices[low : low + length]
             if glued and sum(window) < _GLUED_MIN_MEAN_RANK * length:
                 continue
-            if not context and not _few_repeats(window) and not _repeats_admitted(window, weak, low in bounds or low + length in bounds):
+            bounded = low in bounds or low + length in bounds
+            if not context and not _few_repeats(window) and not _repeats_admitted(window, weak, bounded, listed):
                 continue
             capitalised = sum(token.title for token in run[low + 1 : low + length])
             if 0 < capitalised < length - 1:
