@@ -92,3 +92,19 @@ def test_digests_in_developer_context_are_not_keys(text: str) -> None:
 )
 def test_numbers_that_are_not_cards_or_phones(text: str) -> None:
     assert [kind for kind, _ in kinds(text) if kind in ("card_number", "phone")] == []
+
+
+@pytest.mark.parametrize("iban", VECTORS["iban"][:30])
+def test_iban_with_the_wrong_bban_structure_is_not_taken_even_with_valid_check_digits(iban: str) -> None:
+    from stdnum import iban as stdnum_iban
+
+    def forge(position: int) -> str:
+        bban = iban[4:position] + ("Q" if iban[position].isdigit() else "7") + iban[position + 1 :]
+        return iban[:2] + stdnum_iban.calc_check_digits(iban[:2] + "00" + bban) + bban
+
+    # A letter where the registry says digit, or a digit where it says letter (the first such place), check
+    # digits recomputed to match.
+    forged = next((forge(p) for p in range(4, len(iban)) if not stdnum_iban.is_valid(forge(p))), None)
+    if forged is None:
+        pytest.skip("every BBAN character of this country is alphanumeric: no structure to break")
+    assert "iban" not in [kind for kind, _ in kinds(f"IBAN {forged}")]
