@@ -6,6 +6,7 @@ event loop, so a flood of logins queues there instead of stalling every other re
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 import secrets
@@ -24,8 +25,17 @@ from inbox.domain import utcnow
 from inbox.store.schema import agents, api_tokens, teams
 
 _hasher = PasswordHasher()
-# Verifying against a dummy hash for unknown emails keeps login time the same: no account probing by timing.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against a dummy hash for unknown emails keeps login time the same: no account probing by timing.
+    Made on first use, not at import: hashing costs ~0.5 s of CPU that every `inbox` command (scan, classify)
+    paid at start-up without ever logging anyone in."""
+    return _hasher.hash("not-a-real-password")
+
+
 ROLES = ("admin", "agent")
 # Bounded: each check already uses several lanes; more parallel checks than half the cores would starve the loop's
 # own thread of CPU. Extra checks wait in the pool's queue (the login throttle keeps that queue short).
@@ -50,7 +60,7 @@ async def password_matches(password_hash: str | None, password: str) -> bool:
     """Off the event loop; an unknown account is checked against a dummy hash so it takes as long."""
     def check() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password)
+            return _hasher.verify(password_hash or _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return False
 
