@@ -31,7 +31,7 @@ _XPRV_VERSIONS = {bytes.fromhex(version) for version in ("0488ade4", "04358394",
 
 def find_crypto(text: str, lower: str) -> list[Candidate]:
     found: list[Candidate] = []
-    if "1" in text:
+    if "bc1" in lower or "tb1" in lower or "bcrt1" in lower:
         for match in _SHORT_BECH32.finditer(text):
             if bech32_ok(match.group()):
                 found.append(("wallet_address", match.start(), match.end()))
