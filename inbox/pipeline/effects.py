@@ -131,7 +131,7 @@ async def write_effects(conn: AsyncConnection, applied: AppliedEffects, now: dat
             messages.update()
             .where(and_(messages.c.connector == mask.connector, messages.c.provider_id == mask.provider_id,
                         messages.c.conversation_id == conversation_id))
-            .values(text=func.replace(messages.c.text, mask.fragment, mask.label), raw=None)
+            .values(text=func.replace(messages.c.text, mask.fragment, mask.label), raw=None, html=None)
         )
     for conversation_id, connector, provider_id in applied.hides:
         await enqueue_hide(conn, conversation_id, connector, provider_id, now)
