@@ -27,6 +27,7 @@ from inbox.outbox import MASKED_SECRET_FLAG
 from inbox.recipients import customer_identity, identity_json
 from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import insert_ignore
+from inbox.store.search import index_messages
 from inbox.store.schema import (
     agents,
     audit,
@@ -278,6 +279,7 @@ async def post_message(request: web.Request) -> web.Response:
                     "status": DeliveryStatus.SENT.value, "attachments": [], "findings": typed.findings_json(),
                     "flags": [], "created_at": now,
                 })).scalar_one()
+                await index_messages(conn, [(message_id, conv.id, typed.text, None)])
                 mentions = await _mentions(conn, typed.text)
                 route: dict[str, Any] = {"visibility": "note", "reasons": [], "public_notice": None, "findings": []}
             else:
