@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, FromClause, column, table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from inbox.store.schema import messages
 from inbox.store.search_tokens import ParsedQuery, Tokens, index_text
 
 FTS_TABLE = "message_fts"
@@ -96,12 +97,18 @@ def tsquery_literal(query: ParsedQuery) -> str:
     return " & ".join(parts)
 
 
-def hit_source(dialect: str) -> tuple[str, str, str]:
-    """(FROM fragment, WHERE fragment with :match, the hit's message-id column) for a search join."""
+_fts = table(FTS_TABLE, column("rowid"))
+_pg = table(PG_TABLE, column("message_id"), column("conversation_id"), column("tsv"))
+
+
+def hits(dialect: str, match: str) -> tuple[FromClause, ColumnElement, ColumnElement, ColumnElement]:
+    """(FROM, hit message id, its conversation id, the MATCH condition) of a search over the index, to join with
+    `conversations` and the list filters. `match` is `match_param`'s output, bound as a parameter."""
     if dialect == "sqlite":
-        return (f"{FTS_TABLE} JOIN messages m ON m.id = {FTS_TABLE}.rowid", f"{FTS_TABLE} MATCH :match",
-                f"{FTS_TABLE}.rowid")
-    return (f"{PG_TABLE} s", "s.tsv @@ CAST(:match AS tsquery)", "s.message_id")
+        return (_fts.join(messages, messages.c.id == _fts.c.rowid), _fts.c.rowid, messages.c.conversation_id,
+                text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
+    return (_pg, _pg.c.message_id, _pg.c.conversation_id,
+            text(f"{PG_TABLE}.tsv @@ CAST(:match AS tsquery)").bindparams(match=match))
 
 
 def match_param(dialect: str, query: ParsedQuery) -> str:
