@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.api.access import access
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
-from inbox.api.list_pages import date_range, list_response, search_response, view_counts
+from inbox.api.list_pages import date_range, list_response, message_page, read_messages, search_response, view_counts
 from inbox.auth import Agent
 from inbox.domain import (
     ConversationStatus,
@@ -186,13 +186,17 @@ async def list_messages(request: web.Request) -> web.Response:
     reveal = request.query.get("reveal") in ("1", "true")
     if reveal and not agent.is_admin:
         return json_error(403, "revealing personal data needs the admin role")
+    try:
+        page = message_page(request.query)
+    except ValueError as e:
+        return json_error(400, str(e))
     async with ctx(request).engine.begin() as conn:
-        rows = (await conn.execute(select(messages).where(messages.c.conversation_id == row.id)
-                                   .order_by(messages.c.id))).all()
+        rows = await read_messages(conn, row.id, page)
         if reveal:
             await conn.execute(audit.insert(), {"at": utcnow(), "actor": f"agent:{agent.id}", "action": "reveal",
                                                 "conversation_id": row.id, "detail": agent.email})
-    return web.json_response({"messages": [message_view(m, reveal=reveal) for m in rows]})
+    return web.json_response({"messages": [message_view(m, reveal=reveal) for m in rows],
+                              "next_before": rows[0].id if page is not None and len(rows) == page[0] else None})
 
 
 def _guard_decision(request: web.Request, text: str, conv: Any, wants_private: bool = False) -> Any:

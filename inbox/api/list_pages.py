@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.auth import Agent
-from inbox.store.schema import conversation_counts, conversations
+from inbox.store.schema import conversation_counts, conversations, messages
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TOTAL_CAP = 10_000  # a filtered list no counter answers is counted up to here, then shown as "10000+"
@@ -149,3 +149,27 @@ async def search_response(conn: AsyncConnection, agent: Agent, conds: list[Any],
         "next_cursor": page.next_cursor,
         "search": {"too_short": page.too_short, "partial": page.partial},
     })
+
+
+def message_page(q: Any) -> tuple[int, int | None] | None:
+    """`limit` (and `before`, a message id) → the newest `limit` messages below it, oldest first; neither → the
+    whole thread, as before."""
+    if not q.get("limit") and not q.get("before"):
+        return None
+    if not re.fullmatch(r"[0-9]{1,3}", q.get("limit", "50")) or not 1 <= int(q.get("limit", "50")) <= 500:
+        raise ValueError("limit must be between 1 and 500")
+    before = q.get("before")
+    if before is not None and not re.fullmatch(r"[0-9]{1,18}", before):
+        raise ValueError("before must be a message id")
+    return int(q.get("limit", "50")), int(before) if before is not None else None
+
+
+async def read_messages(conn: AsyncConnection, conversation_id: int, page: tuple[int, int | None] | None) -> list[Any]:
+    stmt = select(messages).where(messages.c.conversation_id == conversation_id)
+    if page is None:
+        return list((await conn.execute(stmt.order_by(messages.c.id))).all())
+    limit, before = page
+    if before is not None:
+        stmt = stmt.where(messages.c.id < before)
+    rows = (await conn.execute(stmt.order_by(messages.c.id.desc()).limit(limit))).all()
+    return rows[::-1]
