@@ -173,7 +173,6 @@ conversations = Table(
     Index("ix_conversations_type_status_last", "type", "status", "last_message_at"),
     Index("ix_conversations_channel_status_last", "channel", "status", "last_message_at"),
     Index("ix_conversations_visibility_status_last", "visibility", "status", "last_message_at"),
-    Index("ix_conversations_priority_status_last", "priority", "status", "last_message_at"),
     Index("ix_conversations_last", "last_message_at", "id"),
 )
 
