@@ -35,6 +35,7 @@ def import_mbox_command(settings: Settings, path: str, connector_name: str) -> i
     from inbox.app import build_stages, prepare_database
     from inbox.events import EventBus
     from inbox.pipeline.core import Pipeline
+    from inbox.store.hygiene import analyze
     from inbox.supervisor import Health, PipelineHost
 
     entry = next((c for c in settings.connectors if c.name == connector_name), None)
@@ -51,6 +52,7 @@ def import_mbox_command(settings: Settings, path: str, connector_name: str) -> i
             pipeline = Pipeline(engine, EventBus(), stages, settings.inbox)
             host = PipelineHost(connector_name, pipeline, engine, Health(), lambda text: text)
             report = await import_mbox(path, connector_name, host, ProgressBar())
+            await analyze(engine)  # a bulk import: fresh planner statistics (no autovacuum on some servers)
         finally:
             await engine.dispose()
         print(f"read {report.read}, imported {report.imported}, already there {report.duplicates}, "

@@ -10,6 +10,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import DeliveryStatus, Direction, Visibility
+from inbox.store.search import index_messages
 from inbox.store.schema import conversations, messages, outbox
 
 
@@ -93,6 +94,10 @@ async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], n
         } for r, key in zip(requests, keys)],
     )
     message_id = {key: mid for mid, key in result}
+    # What the inbox sends by itself (`reason`: auto-replies, guard notices) is not indexed: its boilerplate would
+    # match every conversation that received it. Agents' replies are.
+    await index_messages(conn, [(message_id[key], r.conversation_id, r.text, None)
+                                for r, key in zip(requests, keys) if r.reason is None])
     result = await conn.execute(
         outbox.insert().returning(outbox.c.id, outbox.c.idempotency_key),
         [{

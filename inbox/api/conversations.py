@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.api.access import access
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
+from inbox.api.list_pages import date_range, list_response, message_page, read_messages, search_response, view_counts
 from inbox.auth import Agent
 from inbox.domain import (
     ConversationStatus,
@@ -19,7 +20,6 @@ from inbox.domain import (
     Priority,
     Visibility,
     format_ticket,
-    parse_ticket,
     utcnow,
 )
 from inbox.events import Event
@@ -27,6 +27,7 @@ from inbox.outbox import MASKED_SECRET_FLAG
 from inbox.recipients import customer_identity, identity_json
 from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import insert_ignore
+from inbox.store.search import index_messages
 from inbox.store.schema import (
     agents,
     audit,
@@ -117,14 +118,7 @@ def _filters(agent: Agent, q: Any) -> list[Any]:
     if q.get("tag"):
         conds.append(exists().where(and_(conversation_tags.c.conversation_id == conversations.c.id,
                                          conversation_tags.c.tag == q["tag"])))
-    if q.get("q"):
-        text = q["q"].strip()
-        # LIKE on the stored text works for Chinese (no word segmentation needed); a ticket number finds its ticket.
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        found = exists().where(and_(messages.c.conversation_id == conversations.c.id,
-                                    messages.c.text.like(pattern, escape="\\")))
-        ticket_id = parse_ticket(text) if re.fullmatch(r"#?\d{5,18}", text) else None  # more digits: no ticket
-        conds.append(or_(found, conversations.c.id == ticket_id) if ticket_id else found)
+    conds.extend(date_range(q))  # `q` (search) is answered by inbox.api.search_query from the indexes
     return conds
 
 
@@ -136,30 +130,25 @@ async def list_conversations(request: web.Request) -> web.Response:
     try:
         limit = min(int(q.get("limit", 50)), 200)
         offset = min(max(int(q.get("offset", 0)), 0), MAX_OFFSET)
-    except ValueError:
-        return json_error(400, "limit and offset must be numbers")
+        conds = _filters(agent, q)
+    except ValueError as e:
+        return json_error(400, str(e) if "date" in str(e) else "limit and offset must be numbers")
     if limit < 1:  # SQLite reads LIMIT -1 as "no limit": that would bypass the cap
         return json_error(400, "limit must be between 1 and 200")
-    conds = _filters(agent, q)
     async with ctx(request).engine.connect() as conn:
-        stmt = select(conversations).where(and_(*conds)) if conds else select(conversations)
-        rows = (await conn.execute(stmt.order_by(conversations.c.last_message_at.desc(), conversations.c.id.desc())
-                                   .limit(limit).offset(offset))).all()
-        total = (await conn.execute(select(func.count()).select_from(conversations).where(and_(*conds))
-                                    if conds else select(func.count()).select_from(conversations))).scalar_one()
-        return web.json_response({"conversations": await conversation_views(conn, rows), "total": total})
+        if q.get("q", "").strip():
+            return await search_response(conn, agent, conds, q, limit)
+        return await list_response(conn, agent, conds, q, limit, offset)
 
 
 @routes.get("/api/v1/conversations/counts")
 @access("agent")
 async def counts(request: web.Request) -> web.Response:
-    """Open conversations per view, for the inbox sidebar."""
+    """Conversations per view (open unless `status` says otherwise), for the inbox sidebar: read from the counters
+    the database keeps with every write (inbox.api.list_pages), never by counting the table."""
     agent = await require_agent(request)
-    out = {}
     async with ctx(request).engine.connect() as conn:
-        for view in ("mine", "unassigned", "team", "all"):
-            conds = _filters(agent, {"view": view, "status": request.query.get("status", "open")})
-            out[view] = (await conn.execute(select(func.count()).select_from(conversations).where(and_(*conds)))).scalar_one()
+        out = await view_counts(conn, agent, request.query.get("status", "open").split(","))
     return web.json_response({"counts": out})
 
 
@@ -197,13 +186,17 @@ async def list_messages(request: web.Request) -> web.Response:
     reveal = request.query.get("reveal") in ("1", "true")
     if reveal and not agent.is_admin:
         return json_error(403, "revealing personal data needs the admin role")
+    try:
+        page = message_page(request.query)
+    except ValueError as e:
+        return json_error(400, str(e))
     async with ctx(request).engine.begin() as conn:
-        rows = (await conn.execute(select(messages).where(messages.c.conversation_id == row.id)
-                                   .order_by(messages.c.id))).all()
+        rows = await read_messages(conn, row.id, page)
         if reveal:
             await conn.execute(audit.insert(), {"at": utcnow(), "actor": f"agent:{agent.id}", "action": "reveal",
                                                 "conversation_id": row.id, "detail": agent.email})
-    return web.json_response({"messages": [message_view(m, reveal=reveal) for m in rows]})
+    return web.json_response({"messages": [message_view(m, reveal=reveal) for m in rows],
+                              "next_before": rows[0].id if page is not None and len(rows) == page[0] else None})
 
 
 def _guard_decision(request: web.Request, text: str, conv: Any, wants_private: bool = False) -> Any:
@@ -278,6 +271,7 @@ async def post_message(request: web.Request) -> web.Response:
                     "status": DeliveryStatus.SENT.value, "attachments": [], "findings": typed.findings_json(),
                     "flags": [], "created_at": now,
                 })).scalar_one()
+                await index_messages(conn, [(message_id, conv.id, typed.text, None)])
                 mentions = await _mentions(conn, typed.text)
                 route: dict[str, Any] = {"visibility": "note", "reasons": [], "public_notice": None, "findings": []}
             else:

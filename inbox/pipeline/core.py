@@ -27,6 +27,7 @@ from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Prep
 from inbox.pipeline.threads import ConversationState, Threader, load_conversations, resolve_contacts
 from inbox.private_links import vet_link_tokens
 from inbox.store.bulk import select_in
+from inbox.store.hygiene import AnalyzeSchedule
 from inbox.store.ops import chunks, select_by_pairs, upsert
 from inbox.store.schema import connector_state, conversations, message_edits, messages, outbox
 
@@ -55,6 +56,7 @@ class Pipeline:
         preparer: Preparer | None = None,
     ) -> None:
         self.engine = engine
+        self._analyze = AnalyzeSchedule()
         self.events = events
         self.stages = list(stages)
         self.settings = settings or InboxSettings()
@@ -135,6 +137,8 @@ class Pipeline:
                 r.future.set_result(ids[pos : pos + len(r.messages)])
             pos += len(r.messages)
         await self._after_commit(after)
+        if self.engine.dialect.name == "postgresql" and self._analyze.note(len(after.message_ids)):
+            await self._analyze.run(self.engine)  # no autovacuum here: keep the planner's statistics current
 
     async def _transaction(self, requests: list[_Request]) -> tuple[list[int | None], PersistedBatch]:
         msgs = [m for r in requests for m in r.messages]

@@ -18,6 +18,7 @@ from inbox.pipeline.stages import Finding, PipelineItem
 from inbox.pipeline.threads import ConversationState, normalize_subject
 from inbox.store.bulk import executemany, insert_returning
 from inbox.store.ops import insert_ignore
+from inbox.store.search import index_messages, reindex_message
 from inbox.store.schema import blobs, conversation_tags, conversations, message_edits, messages, thread_links
 from inbox.views import iso, message_view
 
@@ -109,8 +110,13 @@ async def persist_batch(
                 [dict(zip(_MESSAGE_COLUMNS, r)) for r in rows])
         id_of = {(c, p): i for i, c, p in result}
         message_ids = [id_of[(r[1], r[2])] for r in rows]
+        # Same transaction: a message is searchable the moment it is visible, by its masked text only.
+        await index_messages(conn, [(mid, r[0], r[7], r[9]) for mid, r in zip(message_ids, rows)])
 
     for item, (message_id, old_text) in zip(edit_items, edit_rows):
+        old = (await conn.execute(select(messages.c.conversation_id, messages.c.subject)
+                                  .where(messages.c.id == message_id))).one()
+        await reindex_message(conn, message_id, old.conversation_id, (old_text, old.subject), (item.text, old.subject))
         await conn.execute(
             messages.update().where(messages.c.id == message_id).values(
                 text=item.text, findings=findings_json(item.findings), edited_at=item.message.sent_at

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.sql.expression import true
 from sqlalchemy.types import TypeDecorator
@@ -118,7 +119,9 @@ contact_identities = Table(
     # it. Only verified identities merge contacts automatically.
     Column("verified", Boolean, nullable=False, default=True, server_default=true()),
     UniqueConstraint("kind", "value"),
+    Index("ix_contact_identities_value", "value"),  # search by a contact's email / phone / id (migration 0005)
 )
+Index("ix_contact_identities_handle", func.lower(contact_identities.c.handle))  # an X / Telegram @handle
 
 contact_merges = Table(
     "contact_merges",
@@ -164,7 +167,27 @@ conversations = Table(
     Column("preview", String(300)),
     Index("ix_conversations_status_last", "status", "last_message_at"),
     Index("ix_conversations_contact", "contact_id", "connector"),
+    # One per list filter the UI offers, with the list order behind it (migration 0005).
+    Index("ix_conversations_assignee_status_last", "assignee_id", "status", "last_message_at"),
+    Index("ix_conversations_team_status_last", "team_id", "status", "last_message_at"),
+    Index("ix_conversations_type_status_last", "type", "status", "last_message_at"),
+    Index("ix_conversations_channel_status_last", "channel", "status", "last_message_at"),
+    Index("ix_conversations_visibility_status_last", "visibility", "status", "last_message_at"),
+    Index("ix_conversations_last", "last_message_at", "id"),
 )
+
+# Open/pending/... conversations per (team, assignee, status), kept by database triggers on `conversations` (migration
+# 0005) in the same transaction as every write, so the sidebar counts never count the table. 0 = no team / nobody.
+conversation_counts = Table(
+    "conversation_counts",
+    metadata,
+    Column("team_key", BigInteger, primary_key=True),
+    Column("assignee_key", BigInteger, primary_key=True),
+    Column("status", String(10), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+# The message search index (SQLite FTS5 `message_fts`, PostgreSQL `message_search`) is created by migration 0005
+# and written by inbox.store.search; it has no Table here (a virtual table is not something metadata can describe).
 
 conversation_tags = Table(
     "conversation_tags",

@@ -19,6 +19,11 @@ HOSTILE_QUERIES: tuple[dict[str, str], ...] = (
     {"offset": "-5"}, {"assignee": str(10**30)}, {"assignee": "²"}, {"assignee": "-1"}, {"status": "open,,<x>"},
     {"q": "%_\\'\""}, {"q": "#1" + "0" * 40}, {"view": "nonsense"}, {"tag": "x" * 5000}, {"team": "\x00"},
     {"reveal": "1"}, {"type": "a,b,c"}, {"connector": "../../etc"}, {"q": "a\x00"}, {"\x00": "1"},
+    # Search and cursors (issue #15): query-language syntax, forged cursors, dates.
+    {"q": 'body:"x" OR NEAR(a b) NOT *'}, {"q": "')|!('a':* <-> \\"}, {"q": "提" * 5000}, {"q": "a " * 3000},
+    {"cursor": "x"}, {"cursor": "9" * 40 + ".1"}, {"q": "abc", "cursor": "m" + "9" * 40}, {"q": "abc", "cursor": "1.1"},
+    {"since": "x"}, {"until": "9999-99-99"}, {"since": "2026-01-01T00:00:00+99:00"}, {"before": "-1"},
+    {"limit": "0", "before": "1"}, {"before": str(10**30)},
 )
 NESTED = b"[" * 100_000 + b"]" * 100_000
 RAW_BODIES: tuple[bytes, ...] = (NESTED, b'{"a":' * 50_000 + b"1" + b"}" * 50_000, b"5", b'"text"', b"null", b"[]",

@@ -32,8 +32,9 @@ export function mountInbox(root, hash) {
   const counts = {};
   const PAGE = 100;
   let limit = PAGE;
+  let nextCursor = null; // the server's keyset cursor: "more" reads the next page, never re-reads the first ones
   const moreButton = h("button.link.more", { type: "button", hidden: true, text: t("inbox.more"),
-    on: { click: () => { limit += PAGE; refreshList(); } } });
+    on: { click: () => loadMore() } });
 
   const viewList = h("ul.views");
   const listEl = h("ol.conv-list", { "aria-label": t("inbox.list") });
@@ -44,7 +45,7 @@ export function mountInbox(root, hash) {
   });
   const paneRoot = h("section.pane");
   const pane = new ConversationPane(paneRoot, {
-    onChanged: () => refreshSoon(),
+    onChanged: () => { refreshListSoon(); refreshCounts(); }, // the agent's own change: counts at once
     onClosed: () => { selectedId = null; highlight(); },
   });
 
@@ -107,7 +108,8 @@ export function mountInbox(root, hash) {
       c.priority && c.priority !== "normal" ? h(`span.badge.prio-${c.priority}`, { text: t(`priority.${c.priority}`) }) : null,
       c.type ? h("span.badge.type", { text: t(`type.${c.type}`) }) : null,
       c.assignee ? h("span.assignee", { title: c.assignee.email, text: c.assignee.name }) : null),
-    h("div.preview", { dir: "auto" }, bidiNodes(c.preview || c.subject || "", { marks: false })),
+    c.snippet ? snippetNode(c.snippet)
+      : h("div.preview", { dir: "auto" }, bidiNodes(c.preview || c.subject || "", { marks: false })),
     c.tags.length ? h("div.row-tags", {}, c.tags.map((tag) => isolated(".tag", tag))) : null);
   }
 
@@ -126,17 +128,56 @@ export function mountInbox(root, hash) {
     highlight();
   }
 
+  // The matching message of a search result: its text with the server's marks as <mark> nodes (text nodes only,
+  // no HTML is parsed).
+  function snippetNode(snippet) {
+    const nodes = [];
+    let at = 0;
+    for (const [s, e] of snippet.marks) {
+      nodes.push(...bidiNodes(snippet.text.slice(at, s), { marks: false }),
+        h("mark", {}, ...bidiNodes(snippet.text.slice(s, e), { marks: false })));
+      at = e;
+    }
+    nodes.push(...bidiNodes(snippet.text.slice(at), { marks: false }));
+    return h("div.preview.snippet", { dir: "auto" }, ...nodes);
+  }
+
+  const listQuery = (extra) => {
+    const { view, status, type, tag, channel, visibility, q } = filters;
+    return `/api/v1/conversations${query({ view, status, type, tag, channel, visibility, q, ...extra })}`;
+  };
+
+  function showPage(body) {
+    nextCursor = body.next_cursor || null;
+    const shown = body.search ? conversations.length : body.total;
+    totalEl.textContent = tn("inbox.total", shown) + (body.total_capped ? "+" : "");
+    moreButton.hidden = !nextCursor;
+    renderList();
+  }
+
   let listSeq = 0;
   async function refreshList() {
     const seq = ++listSeq;
-    const { view, status, type, tag, channel, visibility, q } = filters;
     try {
-      const body = await get(`/api/v1/conversations${query({ view, status, type, tag, channel, visibility, q, limit })}`);
+      const body = await get(listQuery({ limit: Math.min(limit, 200) }));
       if (seq !== listSeq) return; // a newer request is on its way
       conversations = body.conversations;
-      totalEl.textContent = tn("inbox.total", body.total);
-      moreButton.hidden = body.total <= conversations.length;
-      renderList();
+      showPage(body);
+    } catch (e) {
+      toast(`${t("error.load")}: ${e.message}`, { kind: "error" });
+    }
+  }
+
+  async function loadMore() {
+    if (!nextCursor) return;
+    const seq = ++listSeq;
+    try {
+      const body = await get(listQuery({ limit: PAGE, cursor: nextCursor }));
+      if (seq !== listSeq) return;
+      const have = new Set(conversations.map((c) => c.id));
+      conversations = conversations.concat(body.conversations.filter((c) => !have.has(c.id)));
+      limit = conversations.length;
+      showPage(body);
     } catch (e) {
       toast(`${t("error.load")}: ${e.message}`, { kind: "error" });
     }
@@ -150,7 +191,14 @@ export function mountInbox(root, hash) {
   }
 
   function refreshAll() { renderViews(); refreshList(); refreshCounts(); }
-  const refreshSoon = debounce(() => { refreshList(); refreshCounts(); }, 150); // one refresh per burst of events
+  const refreshListSoon = debounce(refreshList, 150); // one refresh per burst of events
+  // Counts at most every 3 s while events stream in (a trailing debounce alone would never fire in a steady
+  // stream; one call per event was the peers' hottest query).
+  let countsTimer = null;
+  const refreshCountsSoon = () => {
+    if (countsTimer === null) countsTimer = setTimeout(() => { countsTimer = null; refreshCounts(); }, 3000);
+  };
+  const refreshSoon = () => { refreshListSoon(); refreshCountsSoon(); };
 
   function open(id) {
     selectedId = id;
@@ -187,5 +235,7 @@ export function mountInbox(root, hash) {
   window.addEventListener("pagehide", leave);
   refreshAll();
   if (selectedId) pane.open(selectedId);
-  return () => { offs.forEach((off) => off()); window.removeEventListener("pagehide", leave); pane.close(); };
+  return () => {
+    offs.forEach((off) => off()); clearTimeout(countsTimer); window.removeEventListener("pagehide", leave); pane.close();
+  };
 }
