@@ -73,6 +73,9 @@ async def absorb(
     if kept.status != ConversationStatus.OPEN and merged.status == ConversationStatus.OPEN:
         kept.status = ConversationStatus.OPEN
     kept.changed = True
+    # the state too: the batch writes it back and publishes conversation.updated, so open agent views update
+    merged.status, merged.message_count, merged.changed = ConversationStatus.RESOLVED, 0, True
+    merged.tags.add(MERGED_TAG)
     await conn.execute(update(conversations).where(conversations.c.id == merged.id).values(
         status=ConversationStatus.RESOLVED.value, message_count=0, updated_at=now))
     await conn.execute(text("INSERT INTO conversation_tags (conversation_id, tag) VALUES (:cid, :tag) "
@@ -93,12 +96,18 @@ async def note_unmerged(
 ) -> None:
     """Two customers' tickets, at least one being worked on: tell both, merge neither."""
     assert landed.id is not None or other.id is not None
+    if landed.id is None or other.id is None:
+        return
+    text = ("Message <{proof}> belongs to the email thread of ticket {ticket} too, which is another customer's "
+            "ticket that someone works on, so they were not merged. Merge them yourself if they are one issue.")
     rows = []
-    if landed.id is not None and other.id is not None:
-        text = ("Message <{proof}> belongs to the email thread of ticket {ticket} too, which is another customer's "
-                "ticket that someone works on, so they were not merged. Merge them yourself if they are one issue.")
-        rows = [(landed.id, LINKED_NOTE_REASON, text.format(proof=proof, ticket=format_ticket(other.id))),
-                (other.id, LINKED_NOTE_REASON, text.format(proof=proof, ticket=format_ticket(landed.id)))]
+    for here, there in ((landed.id, other.id), (other.id, landed.id)):
+        said = f"thread of ticket {format_ticket(there)} too"
+        already = await conn.execute(select(exists().where(and_(  # once per pair: later replies would repeat it
+            messages.c.conversation_id == here, messages.c.reason == LINKED_NOTE_REASON,
+            messages.c.text.contains(said)))))
+        if not already.scalar():
+            rows.append((here, LINKED_NOTE_REASON, text.format(proof=proof, ticket=format_ticket(there))))
     await _notes(conn, now, landed.connector, rows)
 
 

@@ -180,6 +180,8 @@ class Threader:
         self.refused_tickets: dict[int, int] = {}
         self._ticket_alias: dict[int, int] = {}  # merged-away ticket id -> the conversation it went into
         self._merged_into: dict[int, ConversationState] = {}  # id(state) -> state it was merged into, this batch
+        # Of the last assign(): stored conversations merged away (written back and announced with the batch).
+        self.merged_away: list[ConversationState] = []
 
     async def assign(
         self,
@@ -217,6 +219,7 @@ class Threader:
         batch_links: dict[tuple[str, str], ConversationState] = {}
         batch_subjects: dict[tuple[str, int, str], ConversationState] = {}
         self._merged_into = {}
+        self.merged_away = []
         out: list[ConversationState] = []
         self.refused_tickets = {}
         for index, (m, contact_id) in enumerate(zip(msgs, contact_of)):
@@ -313,6 +316,7 @@ class Threader:
                     if cid == other.id:
                         linked[key] = kept.id
                 states[other.id] = kept
+                self.merged_away.append(other)
             self._merged_into[id(other)] = kept
         return self._final(state) if state is not None else kept
 
