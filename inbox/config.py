@@ -230,6 +230,11 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     routing = section("routing", RoutingSettings)
     inbox = section("inbox", InboxSettings)
     connectors = _parse_connectors(raw_connectors, source, problems, environ, notices)
+    public_url = server.public_url or f"http://{server.host}:{server.port}"
+    for entry in connectors:  # checks a connector can only make knowing the server (Telegram's webhook URL rules)
+        check = getattr(entry.config, "problems_with_public_url", None)
+        if check is not None and entry.config.enabled:
+            problems.extend(f"{source}: {key}: {text}" for key, text in check(entry.name, public_url))
     guard = data.get("guard") or {}
     if not isinstance(guard, dict):
         problems.append(f"{source}: guard: must be a mapping")

@@ -61,12 +61,40 @@ def _chinese_score(text: str) -> int:
     return sum(1 for ch in text if ch in _COMMON_HANZI)
 
 
-def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Decode `data`: the declared charset if it decodes cleanly, else the best guess that does.
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
 
-    Never raises; as a last resort undecodable bytes become U+FFFD so the message stays readable.
+
+def _clearly_chinese(text: str) -> bool:
+    """Whether a strict GB18030/Big5 reading looks like real Chinese, not bytes of another language that happen
+    to pair up (UTF-8 Cyrillic read as GB18030 gives 袩褉芯褎; Latin-1 "ç" + "ã" gives 玢): real Chinese text is
+    dense in the commonest characters, a mis-reading almost never hits them."""
+    non_ascii = [ch for ch in text if ord(ch) > 0x7F and not ch.isspace()]
+    if not non_ascii:
+        return False
+    common = _chinese_score(text)
+    cjk = sum(1 for ch in non_ascii if _is_cjk(ch))
+    # Chinese punctuation (，。！？：) and full-width forms are part of real Chinese text
+    punctuation = sum(1 for ch in non_ascii if "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+    if cjk + punctuation < 0.9 * len(non_ascii):
+        return False
+    return common >= 1 and common >= 0.25 * cjk
+
+
+# labels that say nothing about 8-bit text: treated as undeclared
+_UNINFORMATIVE = {"us-ascii", "ascii", "unknown-8bit", "x-unknown"}
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode `data`: the declared charset if it decodes cleanly; else a Chinese reading if one is clearly right;
+    else the declared charset with U+FFFD for the damaged bytes (one bad byte must not turn a whole Russian mail
+    into Chinese); undeclared 8-bit text that is not UTF-8 is read as windows-1252.
+
+    Never raises.
     """
-    declared_codec = codec_for(declared)
+    informative = bool(declared) and declared.strip().strip('"').lower() not in _UNINFORMATIVE
+    declared_codec = codec_for(declared) if informative else None
     if declared_codec is not None:
         try:
             return data.decode(declared_codec)
@@ -78,12 +106,19 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         pass
     chinese: list[str] = []
     for codec in ("gb18030", "big5hkscs"):
+        if codec == declared_codec:
+            continue
         try:
-            chinese.append(data.decode(codec))
+            reading = data.decode(codec)
         except UnicodeDecodeError:
             continue
+        if _clearly_chinese(reading):
+            chinese.append(reading)
     if chinese:
         return max(chinese, key=_chinese_score)  # ties keep gb18030: most of our customers write simplified
+    if declared_codec is not None and not (declared_codec == "utf-8" and not _UTF8_MULTIBYTE.search(data)):
+        return data.decode(declared_codec, errors="replace")
+    # undeclared, or labelled UTF-8 without a single UTF-8 sequence in it: legacy 8-bit text (Latin-1 / cp1252)
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:

@@ -7,11 +7,15 @@ from html.parser import HTMLParser
 import nh3
 
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
+_DROPPED_WITH_CONTENT = {"script", "style", "head", "title", "noscript", "template"}
 
 
 def sanitize_html(html: str) -> str:
     """Remove scripts, event handlers, styles-with-code and javascript:/data: links; keep structure and links."""
-    return nh3.clean(html, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
+    # nh3 drops a disallowed tag but keeps its text unless the tag is listed here: a <title> (or the <head> around
+    # it) would otherwise become body text of the kept HTML and of the plain text made from it
+    return nh3.clean(html, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow",
+                     clean_content_tags=_DROPPED_WITH_CONTENT)
 
 
 _BLOCK = {

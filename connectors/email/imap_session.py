@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import imaplib
 import logging
+import re
 import ssl
 import threading
 import time
@@ -56,6 +57,8 @@ def _sorted_errors(method: Callable[P, R]) -> Callable[P, R]:
         except (AuthError, TransientError, PermanentError):
             raise
         except LoginError as error:
+            if login_failure_is_temporary(str(error)):
+                raise TransientError(f"IMAP login failed temporarily: {_reason(error)}") from None
             raise AuthError(f"IMAP login refused: {_reason(error)}") from None
         except (TimeoutError, imaplib.IMAP4.abort, ssl.SSLError, OSError, EOFError) as error:
             raise TransientError(f"IMAP connection lost: {type(error).__name__}: {_reason(error)}") from None
@@ -64,6 +67,18 @@ def _sorted_errors(method: Callable[P, R]) -> Callable[P, R]:
             raise TransientError(f"IMAP command failed: {_reason(error)}") from None
 
     return wrapper
+
+
+# RFC 5530 response codes on a failed LOGIN that mean "not now" rather than "not you": the server could not check
+# the credentials (UNAVAILABLE: Dovecot's "Temporary authentication failure" when its user database is unreachable),
+# broke (SERVERBUG), or has too many sessions (INUSE, LIMIT). AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED,
+# CONTACTADMIN, PRIVACYREQUIRED and a NO without a code stay credential problems an admin must fix.
+_TEMPORARY_LOGIN_CODES = re.compile(r"\[(UNAVAILABLE|SERVERBUG|INUSE|LIMIT)\b", re.IGNORECASE)
+
+
+def login_failure_is_temporary(response: str) -> bool:
+    """Whether a LOGIN refusal (the server's NO text, with its response code) is worth retrying."""
+    return bool(_TEMPORARY_LOGIN_CODES.search(response))
 
 
 def _open(s: ImapSettings) -> IMAPClient:

@@ -128,6 +128,17 @@ def _first_address(value: str) -> tuple[str, str]:
         address = address.strip().strip("<>").lower()
         if _ADDRESS.fullmatch(address):
             return strip_controls(name.strip())[:200], address
+    # getaddresses() gives up on some malformed lists that mail clients still show, e.g. two bare addresses with
+    # no comma ("tim@example.com concierge@example.com"); the modern header parser (what Python's email package
+    # shows as msg["From"]) recovers the first address, so use its reading rather than reject the mail.
+    try:
+        addresses = POLICY.header_factory("from", value).addresses
+    except Exception:  # noqa: BLE001 - the header parser raises assorted errors on hostile input
+        addresses = ()
+    for parsed in addresses:
+        address = (parsed.addr_spec or "").strip().lower()
+        if _ADDRESS.fullmatch(address):
+            return strip_controls(parsed.display_name.strip())[:200], address
     return "", ""
 
 

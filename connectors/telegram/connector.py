@@ -73,6 +73,7 @@ class _Target:
     chat_id: int
     reply_to: int | None  # message id to quote in that chat
     private_path: bool  # writing to a user's private chat from a group conversation (the guard's redirect)
+    topic_id: int | None = None  # the forum topic every part goes to (message_thread_id)
 
 
 class TelegramConnector(Connector):
@@ -88,6 +89,10 @@ class TelegramConnector(Connector):
         self._bot_username = config.bot_username
         # Ids of the parts of a split reply already sent, by idempotency key, so a retry resumes where it broke.
         self._sent_parts: dict[str, list[str]] = {}
+        # Groups upgraded to supergroups, as seen in service messages or a 400 with migrate_to_chat_id; kept in the
+        # checkpoint ("migrated:<old id>" -> new id) so it survives restarts.
+        self._migrated_to: dict[int, int] = {}
+        self._migrated_from: dict[int, int] = {}
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -115,6 +120,7 @@ class TelegramConnector(Connector):
             raise
         self._bot = bot
         self._bot_username = self.config.bot_username or bot.username
+        self._load_migrations(await self.host.load_checkpoint())
         log.info("telegram %s: started as @%s in %s mode", self.name, self._bot_username, self.config.mode)
 
     async def run(self) -> None:
@@ -166,16 +172,35 @@ class TelegramConnector(Connector):
         if not raw_updates:
             return offset
         messages = []
+        checkpoint: dict[str, str] = {}
         for raw in raw_updates:
-            outcome = translate_update(raw, self.name)
+            outcome = translate_update(raw, self.name, self._migrated_from)
             self._note(outcome)
             if outcome.update_id is not None:
                 offset = max(offset or 0, outcome.update_id + 1)
+            if outcome.migration is not None:
+                checkpoint.update(self._record_migration(*outcome.migration))
             if outcome.message is not None:
                 messages.append(outcome.message)
+        if offset is not None:
+            checkpoint["offset"] = str(offset)
         # Also when nothing was deliverable (joins, pins): the offset must move past them.
-        await self.host.deliver(messages, checkpoint={"offset": str(offset)} if offset is not None else None)
+        await self.host.deliver(messages, checkpoint=checkpoint or None)
         return offset
+
+    def _load_migrations(self, checkpoint: dict[str, str]) -> None:
+        for key, value in checkpoint.items():
+            if key.startswith("migrated:"):
+                try:
+                    self._record_migration(int(key.removeprefix("migrated:")), int(value))
+                except ValueError:
+                    self.host.report_problem(f"ignoring unreadable saved chat migration {key[:40]!r}")
+
+    def _record_migration(self, old: int, new: int) -> dict[str, str]:
+        """Remember that group `old` is now supergroup `new`; returns the checkpoint entry that keeps it."""
+        self._migrated_to[old] = new
+        self._migrated_from[new] = old
+        return {f"migrated:{old}": str(new)}
 
     async def _load_offset(self) -> int | None:
         saved = (await self.host.load_checkpoint()).get("offset")
@@ -215,8 +240,10 @@ class TelegramConnector(Connector):
             log.warning("telegram %s: webhook body is not JSON; skipped", self.name)
             self.host.report_problem("webhook body is not JSON; skipped")
             return web.Response(status=200)
-        outcome = translate_update(raw, self.name)
+        outcome = translate_update(raw, self.name, self._migrated_from)
         self._note(outcome)
+        if outcome.migration is not None:
+            await self.host.save_checkpoint(self._record_migration(*outcome.migration))
         if outcome.message is not None:
             try:
                 await self.host.deliver([outcome.message])
@@ -269,14 +296,19 @@ class TelegramConnector(Connector):
         if thread.is_group and message.in_reply_to:
             quoted = ids.parse_message_id(message.in_reply_to)
             reply_to = quoted.message_id if quoted.chat_id == thread.chat_id else None
-        return _Target(thread.chat_id, reply_to=reply_to, private_path=False)
+        chat_id = self._migrated_to.get(thread.chat_id)
+        if chat_id is not None:
+            reply_to = None  # message ids of the old group do not exist in the supergroup
+        return _Target(chat_id or thread.chat_id, reply_to=reply_to, private_path=False, topic_id=thread.topic_id)
 
     async def _send_part(self, bot: Bot, target: _Target, text: str, reply_to: int | None) -> str:
         chat_id = target.chat_id
         for attempt in range(1, self.config.send_attempts + 1):
             reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
             try:
-                sent = await bot.send_message(chat_id=chat_id, text=text, reply_parameters=reply)
+                # every part names its topic: without message_thread_id a part lands in the forum's General topic
+                sent = await bot.send_message(chat_id=chat_id, text=text, reply_parameters=reply,
+                                              message_thread_id=target.topic_id)
                 return ids.message_id(sent.chat.id, sent.message_id)
             except tg.RetryAfter as exc:
                 wait = retry_after_seconds(exc)
@@ -285,7 +317,9 @@ class TelegramConnector(Connector):
                 log.info("telegram %s: rate limited, retrying in %.0fs", self.name, wait)
                 await asyncio.sleep(wait)
             except tg.ChatMigrated as exc:
-                # The group became a supergroup: same conversation, new chat id; old message ids don't carry over.
+                # The group became a supergroup (400 with parameters.migrate_to_chat_id): same conversation, new
+                # chat id; old message ids don't carry over. Remembered, so later replies go there directly.
+                await self.host.save_checkpoint(self._record_migration(chat_id, exc.new_chat_id))
                 chat_id, reply_to = exc.new_chat_id, None
             except tg.TelegramError as exc:
                 raise self._error(exc, private_path=target.private_path) from None

@@ -22,6 +22,11 @@ def group_thread(chat_id: int, user_id: int) -> str:
     return f"group:{chat_id}:user:{user_id}"
 
 
+def topic_thread(chat_id: int, topic_id: int, user_id: int) -> str:
+    """A person in one forum topic of a supergroup: each (chat, topic, person) is its own conversation."""
+    return f"group:{chat_id}:topic:{topic_id}:user:{user_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class MessageAddress:
     chat_id: int
@@ -44,6 +49,7 @@ class ThreadAddress:
     chat_id: int
     is_group: bool
     user_id: int | None = None  # the customer of a group thread
+    topic_id: int | None = None  # the forum topic (message_thread_id) of a group thread in a forum
 
 
 def parse_thread_key(thread_key: str) -> ThreadAddress:
@@ -53,6 +59,8 @@ def parse_thread_key(thread_key: str) -> ThreadAddress:
             return ThreadAddress(int(parts[1]), is_group=False)
         if len(parts) == 4 and parts[0] == "group" and parts[2] == "user":
             return ThreadAddress(int(parts[1]), is_group=True, user_id=int(parts[3]))
+        if len(parts) == 6 and parts[0] == "group" and parts[2] == "topic" and parts[4] == "user":
+            return ThreadAddress(int(parts[1]), is_group=True, user_id=int(parts[5]), topic_id=int(parts[3]))
     except ValueError:
         pass
     raise PermanentError(f"not a Telegram thread key: {thread_key!r}")

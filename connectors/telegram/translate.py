@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import Message
+from telegram.constants import ChatID
 
 from connectors.telegram import ids
 from inbox.domain import (
@@ -35,14 +37,21 @@ class UpdateOutcome:
     message: InboundMessage | None = None
     skip_reason: str | None = None
     malformed: bool = False
+    # A group upgraded to a supergroup (Message.migrate_to_chat_id / migrate_from_chat_id): (old id, new id).
+    migration: tuple[int, int] | None = None
 
 
-def translate_update(raw: object, connector: str) -> UpdateOutcome:
+def translate_update(raw: object, connector: str, migrated_from: Mapping[int, int] | None = None) -> UpdateOutcome:
+    """`migrated_from`: supergroup id -> the id the group had before its upgrade (what the connector has seen), so a
+    customer's messages after the upgrade join the conversation they had before it."""
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or not isinstance(update_id, int) or isinstance(update_id, bool):
         return UpdateOutcome(None, skip_reason="update without an integer update_id", malformed=True)
     try:
-        message = _translate(raw, connector)
+        migration = _migration(raw)
+        if migration is not None:
+            return UpdateOutcome(update_id, skip_reason="group upgraded to a supergroup", migration=migration)
+        message = _translate(raw, connector, migrated_from or {})
     except Exception as exc:  # noqa: BLE001 - any shape error in vendor data means "malformed", never a crash
         return UpdateOutcome(update_id, skip_reason=f"malformed update: {type(exc).__name__}", malformed=True)
     if isinstance(message, str):
@@ -50,7 +59,39 @@ def translate_update(raw: object, connector: str) -> UpdateOutcome:
     return UpdateOutcome(update_id, message=message)
 
 
-def _translate(raw: dict, connector: str) -> InboundMessage | str:
+def _migration(raw: dict) -> tuple[int, int] | None:
+    """The service messages of a group's upgrade: `migrate_to_chat_id` in the old group, `migrate_from_chat_id` in
+    the new supergroup (Bot API, Message)."""
+    body = raw.get("message")
+    if not isinstance(body, dict) or not isinstance(body.get("chat"), dict):
+        return None
+    chat_id = body["chat"]["id"]
+    if isinstance(body.get("migrate_to_chat_id"), int):
+        return int(chat_id), int(body["migrate_to_chat_id"])
+    if isinstance(body.get("migrate_from_chat_id"), int):
+        return int(body["migrate_from_chat_id"]), int(chat_id)
+    return None
+
+
+def _not_a_customer(msg: Message) -> str | None:
+    """Why a group message is ours or the group's rather than a customer's, if it is (Bot API, Message:
+    `sender_chat` "the supergroup itself for messages sent by its anonymous administrators or a linked channel for
+    messages automatically forwarded to the channel's discussion group"; `is_automatic_forward`; such messages carry
+    a fake `from`: 777000 "Telegram" for automatic forwards, which is not flagged as a bot)."""
+    if msg.is_automatic_forward:
+        return "automatic forward of a linked channel's post"
+    if msg.sender_chat is not None:
+        if msg.sender_chat.id == msg.chat.id:
+            return "posted by an anonymous admin of the group"
+        return f"posted on behalf of a {msg.sender_chat.type} chat"
+    user = msg.from_user
+    if user is None or user.is_bot or user.id in (ChatID.SERVICE_CHAT, ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL):
+        # Bots, anonymous admins and channels posting into groups (all carry a bot `from`) are not customers.
+        return "sender is not a person"
+    return None
+
+
+def _translate(raw: dict, connector: str, migrated_from: Mapping[int, int]) -> InboundMessage | str:
     """The message, or a short reason why this update opens nothing."""
     # Only the parts we use are parsed, so an odd my_chat_member or a future update kind can't fail the update.
     if "message" in raw or "edited_message" in raw:
@@ -73,9 +114,10 @@ def _translate(raw: dict, connector: str) -> InboundMessage | str:
     user = msg.from_user
     if chat.type not in (chat.PRIVATE, chat.GROUP, chat.SUPERGROUP):
         return f"chat type not handled: {chat.type}"
-    if user is None or user.is_bot:
-        # Bots, anonymous admins and channels posting into groups (all carry a bot `from`) are not customers.
-        return "sender is not a person"
+    not_customer = _not_a_customer(msg)
+    if not_customer is not None:
+        return not_customer
+    assert user is not None
 
     text = msg.text or msg.caption or _shared_text(msg) or poll or ""
     attachments = _attachments(msg)
@@ -84,7 +126,20 @@ def _translate(raw: dict, connector: str) -> InboundMessage | str:
 
     is_private = chat.type == chat.PRIVATE
     own_id = ids.message_id(chat.id, msg.message_id)
-    reply_to = ids.message_id(chat.id, msg.reply_to_message.message_id) if msg.reply_to_message else None
+    # In a forum every message of a topic "replies" to the topic's first message (message_thread_id) unless it
+    # answers a particular one: that is where it is, not whom it answers.
+    topic = msg.message_thread_id if msg.is_topic_message and not is_private else None
+    quoted = msg.reply_to_message
+    reply_to = ids.message_id(chat.id, quoted.message_id) if quoted and quoted.message_id != topic else None
+    if is_private:
+        thread_key = ids.private_thread(chat.id)
+    elif topic is not None:
+        thread_key = ids.topic_thread(chat.id, topic, user.id)
+    else:
+        thread_key = ids.group_thread(chat.id, user.id)
+    hints: tuple[str, ...] = (reply_to,) if reply_to and not is_private else ()  # a reply chain joins what it answers
+    if not is_private and chat.id in migrated_from:
+        hints += (ids.group_thread(migrated_from[chat.id], user.id),)  # the same customer before the upgrade
     if edited:
         edit_date = msg.edit_date or msg.date
         provider_id = ids.edit_id(chat.id, msg.message_id, int(edit_date.timestamp()))
@@ -96,7 +151,7 @@ def _translate(raw: dict, connector: str) -> InboundMessage | str:
         connector=connector,
         channel=Channel.TELEGRAM,
         provider_id=provider_id,
-        thread_key=ids.private_thread(chat.id) if is_private else ids.group_thread(chat.id, user.id),
+        thread_key=thread_key,
         visibility=Visibility.PRIVATE if is_private else Visibility.PUBLIC,
         sender=ContactIdentity(
             kind=IdentityKind.TELEGRAM,
@@ -108,8 +163,7 @@ def _translate(raw: dict, connector: str) -> InboundMessage | str:
         sent_at=_aware(sent_at),
         attachments=attachments,
         reply_to_provider_id=reply_to,
-        # In a group the customer's reply chain joins the conversation it answers.
-        thread_hints=(reply_to,) if reply_to and not is_private else (),
+        thread_hints=hints,
         link_token=_start_token(text) if is_private and not edited else None,
         edit_of=edit_of,
         raw=json.dumps(raw, ensure_ascii=False, separators=(",", ":")),

@@ -36,9 +36,17 @@ class TwitterConfig(ConnectorConfig):
     poll_mentions: bool = True
     # First start (no cursor yet): how far back existing DMs and mentions are imported.
     backlog_days: float = Field(default=7.0, ge=0)
-    dm_events_rate: RateWindow = RateWindow(requests=15, seconds=900)
-    mentions_rate: RateWindow = RateWindow(requests=180, seconds=900)
+    # X's published windows: GET /2/dm_events 300 per 15 min; mentions 450 per 15 min with app-only auth (the
+    # bearer token), 180 with user auth. None: those.
+    dm_events_rate: RateWindow = RateWindow(requests=300, seconds=900)
+    mentions_rate: RateWindow | None = None
     request_timeout: float = Field(default=30.0, gt=0)
+
+    @property
+    def mentions_window(self) -> RateWindow:
+        if self.mentions_rate is not None:
+            return self.mentions_rate
+        return RateWindow(requests=450 if self.bearer_token else 180, seconds=900)
 
     @field_validator("api_base")
     @classmethod

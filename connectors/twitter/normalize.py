@@ -17,6 +17,17 @@ def link_token_in(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# X escapes exactly these three in post text ("&amp; &lt; &gt;", X API docs, Tweet object `text`); nothing else
+# is an entity there, so "&quot;" or "&#39;" typed by a customer stays as typed. One pass, so a typed "&lt;"
+# (sent as "&amp;lt;") comes back as "&lt;".
+_X_ESCAPES = re.compile(r"&(amp|lt|gt);")
+_X_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape_post_text(text: str) -> str:
+    return _X_ESCAPES.sub(lambda m: _X_UNESCAPED[m.group(1)], text)
+
+
 TWEET_PREFIX = "tweet:"
 # A reply's text starts with the @handles it answers; they are addressing, not what the customer said.
 _LEADING_MENTIONS = re.compile(r"^(?:@\w{1,15}\s+)+")
@@ -104,7 +115,8 @@ def tweet_to_inbound(
         return None
     replied_to = next((ref.id for ref in tweet.referenced_tweets if ref.type == "replied_to"), None)
     reply_hint = tweet_provider_id(replied_to) if replied_to else None
-    text = _LEADING_MENTIONS.sub("", tweet.text) if replied_to else tweet.text
+    full = unescape_post_text(tweet.note_tweet.text if tweet.note_tweet and tweet.note_tweet.text else tweet.text)
+    text = _LEADING_MENTIONS.sub("", full) if replied_to else full
     return InboundMessage(
         connector=connector,
         channel=Channel.TWITTER,
@@ -112,7 +124,7 @@ def tweet_to_inbound(
         thread_key=tweet_thread_key(tweet.conversation_id or tweet.id),
         visibility=Visibility.PUBLIC,
         sender=_identity(tweet.author_id or "unknown", users),
-        text=text.strip() or tweet.text,
+        text=text.strip() or full,
         sent_at=_when(tweet.created_at, tweet.id),
         reply_to_provider_id=reply_hint,
         thread_hints=(reply_hint,) if reply_hint else (),

@@ -50,7 +50,7 @@ class XPoller:
         self._host = host
         self._own_user_id = own_user_id
         self.dm_pacer = CallPacer(config.dm_events_rate)
-        self.mentions_pacer = CallPacer(config.mentions_rate)
+        self.mentions_pacer = CallPacer(config.mentions_window)
         self._checkpoint: dict[str, str] = {}
         self.dms_paused_until: float | None = None
 

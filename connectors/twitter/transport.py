@@ -41,7 +41,9 @@ DM_EVENT_FIELDS = [
     "id", "event_type", "text", "sender_id", "dm_conversation_id", "created_at", "participant_ids",
     "attachments", "referenced_tweets",
 ]
-TWEET_FIELDS = ["conversation_id", "created_at", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang"]
+# note_tweet: a post over 280 characters arrives truncated in `text`; the whole of it is only in note_tweet.text
+TWEET_FIELDS = ["conversation_id", "created_at", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang",
+                "note_tweet"]
 USER_FIELDS = ["name", "username", "protected"]
 PAGE_SIZE = 100
 

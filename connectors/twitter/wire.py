@@ -44,6 +44,12 @@ class XDMEvent(_Wire):
     referenced_tweets: tuple[XReferencedTweet, ...] = ()
 
 
+class XNoteTweet(_Wire):
+    """A post over 280 characters: `text` holds it whole, the tweet's own `text` only its first 280."""
+
+    text: str = ""
+
+
 class XTweet(_Wire):
     model_config = ConfigDict(extra="allow", frozen=True)  # kept whole: the stored raw copy is the payload
 
@@ -55,6 +61,7 @@ class XTweet(_Wire):
     in_reply_to_user_id: str | None = None
     referenced_tweets: tuple[XReferencedTweet, ...] = ()
     lang: str | None = None
+    note_tweet: XNoteTweet | None = None
 
 
 class XIncludes(_Wire):
@@ -77,6 +84,8 @@ class XPartialError(_Wire):
     message: str | None = None  # v1.1-style {"code", "message"} entries still appear in some answers
     type: str | None = None
     resource_id: str | None = None
+    section: str | None = None  # "includes": the error is about an expanded object, the data itself is whole
+    parameter: str | None = None  # the expansion or field it is about (author_id, sender_id ...)
 
 
 class DMEventPage(_Wire):

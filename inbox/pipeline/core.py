@@ -208,7 +208,7 @@ class Pipeline:
         mark_refused(items, refused)
         self._run_stages(items)
 
-        all_states = states + edit_states
+        all_states = states + edit_states + self.threader.merged_away  # merged-away conversations are written too
         applied = await apply_effects(conn, items, all_states, now)
         batch = await persist_batch(
             conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now,

@@ -2,7 +2,9 @@
 
 Threading order (strongest first): a quoted ticket number of the same connector, a private-link token, the
 connector's thread hints, its thread key; for email, a same-subject conversation of the same contact within a
-window. A resolved conversation reopens when the customer writes within the reopen window, else a new one starts.
+window (conversations created earlier in the same batch included). Email conversations that one message proves
+are one thread are merged, whatever order the mail arrived in (see inbox.pipeline.thread_merge). A resolved
+conversation reopens when the customer writes within the reopen window, else a new one starts.
 
 A quoted ticket number is not proof of anything: ticket numbers count up and are printed in every auto-reply. It
 joins its ticket only when the sender is that conversation's contact (any identity of that contact) or the message
@@ -30,6 +32,7 @@ from inbox.domain import (
     format_ticket,
     parse_ticket,
 )
+from inbox.pipeline.thread_merge import absorb, may_merge, merged_ids_subquery, merged_into, note_unmerged
 from inbox.private_links import token_hash
 from inbox.store.bulk import insert_returning, select_in, sqlite_page_rows
 from inbox.store.ops import chunks, select_by_pairs
@@ -175,6 +178,10 @@ class Threader:
         self.known_links: dict[tuple[str, str], int] = {}
         # Of the last assign(): message index -> the conversation id of a ticket it quoted but may not join.
         self.refused_tickets: dict[int, int] = {}
+        self._ticket_alias: dict[int, int] = {}  # merged-away ticket id -> the conversation it went into
+        self._merged_into: dict[int, ConversationState] = {}  # id(state) -> state it was merged into, this batch
+        # Of the last assign(): stored conversations merged away (written back and announced with the batch).
+        self.merged_away: list[ConversationState] = []
 
     async def assign(
         self,
@@ -185,6 +192,8 @@ class Threader:
     ) -> list[ConversationState]:
         """The conversation of each message (new ones get ids before returning)."""
         link_keys = {(m.connector, k) for m in msgs for k in (*m.thread_hints, m.thread_key)}
+        # a mail's own Message-ID is known already when a reply to it arrived first
+        link_keys |= {(m.connector, m.provider_id) for m in msgs if m.channel == Channel.EMAIL}
         tl = thread_links.c
         linked = {
             (c, k): cid
@@ -203,17 +212,30 @@ class Threader:
             ):
                 token_conv[by_hash[h]] = cid
         ticket_ids = {t for m in msgs if m.ticket_hint and (t := parse_ticket(m.ticket_hint)) is not None}
+        self._ticket_alias = await merged_into(conn, ticket_ids)  # a quoted ticket that was merged away
+        ticket_ids = {self._ticket_alias.get(t, t) for t in ticket_ids}
         states = await load_conversations(conn, set(linked.values()) | set(token_conv.values()) | ticket_ids)
 
         batch_links: dict[tuple[str, str], ConversationState] = {}
+        batch_subjects: dict[tuple[str, int, str], ConversationState] = {}
+        self._merged_into = {}
+        self.merged_away = []
         out: list[ConversationState] = []
         self.refused_tickets = {}
         for index, (m, contact_id) in enumerate(zip(msgs, contact_of)):
             state = self._by_ticket(m, contact_id, states, linked, batch_links, index)
             if state is None:
                 state = self._find(m, states, linked, token_conv, batch_links)
+            state = self._final(state) if state is not None else None
+            if m.channel == Channel.EMAIL:
+                state = await self._join_linked(conn, m, state, states, linked, batch_links, now)
             if state is None and m.channel == Channel.EMAIL:
-                state = await self._by_subject(conn, m, contact_id, now, states)
+                subject = normalize_subject(m.subject)
+                found = batch_subjects.get((m.connector, contact_id, subject)) if subject else None
+                if found is not None and found.last_message_at >= now - self.subject_window:
+                    state = self._final(found)
+                else:
+                    state = await self._by_subject(conn, m, contact_id, now, states)
             if state is not None and state.status == ConversationStatus.RESOLVED and not state.opened_by_this_batch:
                 if now - state.last_message_at <= self.reopen_window:
                     state.status = ConversationStatus.OPEN
@@ -234,8 +256,11 @@ class Threader:
                 )
             for k in (*m.thread_hints, m.thread_key, m.provider_id):
                 batch_links[(m.connector, k)] = state
+            if m.channel == Channel.EMAIL and state.subject:
+                batch_subjects[(m.connector, state.contact_id, state.subject)] = state
             out.append(state)
 
+        out = [self._final(s) for s in out]  # messages of conversations merged later in the batch follow them
         new_states = [s for s in dict.fromkeys(out) if s.id is None]
         if new_states:
             ids = await _insert_ids(conn, conversations, [_insert_row(s, now) for s in new_states])
@@ -243,11 +268,64 @@ class Threader:
                 s.id = cid
         return out
 
+    def _final(self, state: ConversationState) -> ConversationState:
+        """The conversation `state` was merged into in this batch (itself if it was not)."""
+        while id(state) in self._merged_into:
+            state = self._merged_into[id(state)]
+        return state
+
+    def _usable(self, state: ConversationState, now: datetime) -> bool:
+        """Whether a message may still join it: not resolved for longer than the reopen window."""
+        return (state.status != ConversationStatus.RESOLVED or state.opened_by_this_batch
+                or now - state.last_message_at <= self.reopen_window)
+
+    async def _join_linked(
+        self, conn: AsyncConnection, m: InboundMessage, state: ConversationState | None,
+        states: dict[int, ConversationState], linked: dict[tuple[str, str], int],
+        batch_links: dict[tuple[str, str], ConversationState], now: datetime,
+    ) -> ConversationState | None:
+        """Every conversation this mail's ids reach (its References, In-Reply-To and own Message-ID): more than
+        one means they are one thread, so the younger ones are merged into the oldest (thread_merge decides
+        whether it may)."""
+        found: list[ConversationState] = [state] if state is not None else []
+        for k in (*m.thread_hints, m.thread_key, m.provider_id):
+            other = batch_links.get((m.connector, k))
+            if other is None:
+                cid = linked.get((m.connector, k))
+                other = states.get(cid) if cid is not None else None
+            if other is not None:
+                other = self._final(other)
+                if all(other is not s for s in found):
+                    found.append(other)
+        usable = [s for s in found if self._usable(s, now)]
+        if len(usable) < 2:
+            return usable[0] if usable else state
+        # the oldest stored conversation survives (the ticket number customers saw first); else the first made
+        kept = min(usable, key=lambda s: (s.id is None, s.id or 0))
+        for other in usable:
+            if other is kept:
+                continue
+            if not await may_merge(conn, kept, other):
+                if kept.id is not None and other.id is not None:
+                    await note_unmerged(conn, kept, other, m.provider_id, now)
+                continue
+            if other.id is not None:
+                assert kept.id is not None  # stored conversations sort first
+                await absorb(conn, kept, other, m.provider_id, now)
+                for key, cid in linked.items():
+                    if cid == other.id:
+                        linked[key] = kept.id
+                states[other.id] = kept
+                self.merged_away.append(other)
+            self._merged_into[id(other)] = kept
+        return self._final(state) if state is not None else kept
+
     def _by_ticket(self, m, contact_id, states, linked, batch_links, index) -> ConversationState | None:  # noqa: ANN001
         """The quoted ticket's conversation, if this sender may join it (see the module's docstring)."""
         if not m.ticket_hint:
             return None
         cid = parse_ticket(m.ticket_hint)
+        cid = self._ticket_alias.get(cid, cid) if cid is not None else None
         state = states.get(cid) if cid is not None else None
         if state is None or state.connector != m.connector:
             return None
@@ -282,6 +360,7 @@ class Threader:
                         conversations.c.connector == m.connector,
                         conversations.c.subject == subject,
                         conversations.c.last_message_at >= now - self.subject_window,
+                        conversations.c.id.not_in(merged_ids_subquery()),
                     )
                 ).order_by(conversations.c.id.desc()).limit(1)
             )
@@ -290,7 +369,8 @@ class Threader:
             return None
         if row.id not in states:
             states.update(await load_conversations(conn, {row.id}))
-        return states.get(row.id)
+        found = states.get(row.id)
+        return self._final(found) if found is not None else None
 
 
 def _replies_in(m: InboundMessage, state: ConversationState, linked: dict[tuple[str, str], int],

@@ -335,3 +335,18 @@ canned_replies = Table(
     Column("created_by", _Id, ForeignKey("agents.id")),
     _ts("created_at", nullable=False),
 )
+
+conversation_merges = Table(
+    "conversation_merges",
+    metadata,
+    # The journal of conversations joined because a message proved they are one thread (email threading in any
+    # arrival order): which ticket went into which, and the message id or thread key that proved it.
+    Column("id", _Id, primary_key=True),
+    Column("kept_id", _Id, ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("merged_id", _Id, ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("connector", String(64), nullable=False),
+    Column("proof", String(500), nullable=False),
+    Column("message_count", Integer, nullable=False, default=0),
+    Column("actor", String(200), nullable=False),
+    _ts("merged_at", nullable=False),
+)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from tests.connectors.telegram.standin_groups import RealGroupShapes
 from tests.connectors.telegram.wire import (
     ApiCall,
     ApiError,
@@ -52,7 +53,7 @@ class _Webhook:
 
 
 @dataclass
-class BotApiStandIn:
+class BotApiStandIn(RealGroupShapes):
     token: str = "7001234567:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-"
     username: str = "wallet_support_bot"
     bot_id: int = 7001234567
@@ -331,6 +332,7 @@ class BotApiStandIn:
         return batch
 
     async def _m_sendmessage(self, params: Mapping[str, object]) -> object:
+        topic = self.check_send_target(params.get("chat_id"), params)  # upgraded groups, forum topics
         chat = self._chat_for_sending(params.get("chat_id"))
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
@@ -352,8 +354,14 @@ class BotApiStandIn:
             elif not allow_without:
                 raise ApiError(400, "Bad Request: message to be replied not found")
         me = TgUser(self.bot_id, "Wallet Support", username=self.username, is_bot=True, language_code=None)
-        msg = self.message(chat, None, text, reply_to=quoted, extra={"from": me.to_api()})
-        self.sent.append(SentMessage(chat.id, int(msg["message_id"]), text, quoted))  # type: ignore[call-overload]
+        extra: dict[str, object] = {"from": me.to_api()}
+        if topic is not None:
+            extra.update({"message_thread_id": topic, "is_topic_message": True})
+            if quoted is None:
+                quoted = topic  # in a topic, Telegram makes a message without a quote reply to the topic's root
+        msg = self.message(chat, None, text, reply_to=quoted, extra=extra)
+        self.sent.append(SentMessage(chat.id, int(msg["message_id"]), text,  # type: ignore[call-overload]
+                                     None if quoted == topic else quoted, topic))
         return msg
 
     def _chat_for_sending(self, chat_id: object) -> TgChat:
@@ -390,6 +398,7 @@ class BotApiStandIn:
         if not url:
             self.webhook = None
             return True
+        self.check_webhook_url(url)
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")

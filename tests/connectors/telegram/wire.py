@@ -34,6 +34,7 @@ class TgChat:
     type: str  # private, group, supergroup, channel
     title: str | None = None
     user: TgUser | None = None  # the other side of a private chat
+    is_forum: bool = False  # a supergroup with topics enabled
 
     @classmethod
     def private(cls, user: TgUser) -> TgChat:
@@ -47,7 +48,10 @@ class TgChat:
             if self.user.username:
                 data["username"] = self.user.username
             return data
-        return {"id": self.id, "type": self.type, "title": self.title or "Group"}
+        data = {"id": self.id, "type": self.type, "title": self.title or "Group"}
+        if self.is_forum:
+            data["is_forum"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class SentMessage:
     message_id: int
     text: str
     reply_to_message_id: int | None
+    message_thread_id: int | None = None  # the forum topic it went to (None: the General topic / not a forum)
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,11 @@ class ApiCall:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None,
+                 parameters: Mapping[str, object] | None = None) -> None:
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
+        self.parameters = dict(parameters or {})  # ResponseParameters besides retry_after (migrate_to_chat_id)
 
 
 async def read_params(request: web.Request) -> dict[str, object]:
@@ -105,6 +112,9 @@ def int_param(value: object, default: int) -> int:
 
 def error_response(exc: ApiError) -> web.Response:
     body: dict[str, object] = {"ok": False, "error_code": exc.code, "description": exc.description}
+    parameters = dict(exc.parameters)
     if exc.retry_after is not None:
-        body["parameters"] = {"retry_after": exc.retry_after}
+        parameters["retry_after"] = exc.retry_after
+    if parameters:
+        body["parameters"] = parameters
     return web.json_response(body, status=exc.code)

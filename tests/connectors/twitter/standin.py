@@ -67,7 +67,8 @@ class XStandin:
     # (requests, seconds) per endpoint, as X publishes them per user.
     windows: dict[str, tuple[int, float]] = field(
         default_factory=lambda: {
-            "dm_events": (15, 900.0), "mentions": (180, 900.0), "me": (75, 900.0),
+            # X's published windows: DM events 300 per user; mentions 180 per user, 450 per app (bearer token)
+            "dm_events": (300, 900.0), "mentions": (180, 900.0), "mentions_app": (450, 900.0), "me": (75, 900.0),
             "create_tweet": (100, 900.0), "create_dm": (200, 900.0), "hide": (50, 900.0),
         }
     )
@@ -77,12 +78,17 @@ class XStandin:
     mention_ids: list[str] = field(default_factory=list)  # oldest first
     dms_closed: set[str] = field(default_factory=set)
     hidden_authors: set[str] = field(default_factory=set)  # deleted/protected: never in includes
+    suspended_authors: set[str] = field(default_factory=set)  # with hidden_authors: answered "Forbidden"
     requests: list[SeenRequest] = field(default_factory=list)
     sent_tweets: list[JsonObject] = field(default_factory=list)
     sent_dms: list[JsonObject] = field(default_factory=list)
     hidden: set[str] = field(default_factory=set)
     always_fields: set[str] = field(default_factory=set)  # pretend X started sending these unasked (new fields)
     empty_pages_first: int = 0  # answer this many list calls with an empty page that still has a next_token
+    # As X does (seen in recorded traffic): the last page with data still carries a next_token, and the page it
+    # points to is only {"meta": {"result_count": 0}}; every page with data, the first included, has a
+    # previous_token. False: the idealised paging (no token on the last page, none on the first).
+    real_paging: bool = True
 
     def __post_init__(self) -> None:
         # Snowflakes like X's: milliseconds since X's epoch in the top bits, a sequence number below.
@@ -137,6 +143,21 @@ class XStandin:
         self.dm_events.append(event)
         return event
 
+    def add_group_dm_event(
+        self, conversation_id: str, event_type: str, participant_ids: list[str], *, sender_id: str | None = None,
+        text: str | None = None,
+    ) -> JsonObject:
+        """An event of a group DM conversation (X's id for it is a plain number, not '<a>-<b>'). Join and leave
+        events carry participant_ids; ParticipantsLeave has no sender_id (the X API's DM event object)."""
+        event: JsonObject = {"id": self.next_id(), "event_type": event_type, "dm_conversation_id": conversation_id,
+                             "created_at": _now_iso(), "participant_ids": participant_ids}
+        if sender_id is not None and event_type != "ParticipantsLeave":
+            event["sender_id"] = sender_id
+        if event_type == "MessageCreate":
+            event["text"] = text or ""
+        self.dm_events.append(event)
+        return event
+
     def add_mention(
         self, text: str, author_id: str, *, in_reply_to: str | None = None, **extra: Any
     ) -> JsonObject:
@@ -185,9 +206,11 @@ class XStandin:
             ))
         seen = SeenRequest(request.method, request.path, dict(request.query), auth, body)
         self.requests.append(seen)
-        limit, window = self.windows[endpoint]
+        # mentions read with the bearer token count in the app's bucket (450), with user auth in the user's (180)
+        bucket = "mentions_app" if endpoint == "mentions" and auth == "bearer" else endpoint
+        limit, window = self.windows[bucket]
         now = time.time()
-        calls = [t for t in self._calls.get(endpoint, []) if t > now - window]
+        calls = [t for t in self._calls.get(bucket, []) if t > now - window]
         reset = int((calls[0] if calls else now) + window)
         forced = self._forced.get(endpoint)
         if forced and forced[0].skip > 0:
@@ -199,7 +222,7 @@ class XStandin:
         if len(calls) >= limit:
             return _error(429, _problem(429, "Too Many Requests"), _rate_headers(limit, 0, reset))
         calls.append(now)
-        self._calls[endpoint] = calls
+        self._calls[bucket] = calls
         request[_RATE_HEADERS] = _rate_headers(limit, limit - len(calls), reset)
         return seen
 
@@ -233,19 +256,27 @@ class XStandin:
             return [], token or b"0".hex()
         start = int(bytes.fromhex(token).decode()) if token else 0
         chunk = items[start:start + max_results]
-        more = start + max_results < len(items)
+        more = start + max_results < len(items) or (self.real_paging and bool(chunk))
         return chunk, (str(start + max_results).encode().hex() if more else None)
 
-    def _includes_users(self, ids: list[str]) -> tuple[list[JsonObject], list[JsonObject]]:
+    def _includes_users(self, ids: list[str], expansion: str = "ids") -> tuple[list[JsonObject], list[JsonObject]]:
+        """Expanded users; the missing ones become partial errors that name the expansion and the section they
+        are missing from, as X answers them (a suspended or protected author: "Forbidden"/not-authorized)."""
         found, errors = [], []
         for uid in dict.fromkeys(ids):
             if uid in self.users and uid not in self.hidden_authors:
                 found.append(self.users[uid])
+            elif uid in self.suspended_authors:
+                errors.append({
+                    "value": uid, "detail": f"User has been suspended: [{uid}].", "title": "Forbidden",
+                    "resource_type": "user", "parameter": expansion, "resource_id": uid, "section": "includes",
+                    "type": _PROBLEMS + "resource-not-found",
+                })
             else:
                 errors.append({
-                    "value": uid, "detail": f"Could not find user with ids: [{uid}].", "title": "Not Found Error",
-                    "resource_type": "user", "parameter": "ids", "resource_id": uid,
-                    "type": _PROBLEMS + "resource-not-found",
+                    "value": uid, "detail": f"Could not find user with {expansion}: [{uid}].",
+                    "title": "Not Found Error", "resource_type": "user", "parameter": expansion, "resource_id": uid,
+                    "section": "includes", "type": _PROBLEMS + "resource-not-found",
                 })
         return found, errors
 
@@ -295,14 +326,17 @@ class XStandin:
         if data:
             body["data"] = data
         if expansion in _csv(query.get("expansions")) and chunk:
-            users, errors = self._includes_users([c[expansion] for c in chunk if expansion in c])
+            users, errors = self._includes_users([c[expansion] for c in chunk if expansion in c], expansion)
             if users:
                 body["includes"] = {"users": users}
             if errors:
                 body["errors"] = errors
         if next_token:
             body["meta"]["next_token"] = next_token
-        if query.get("pagination_token"):
+        if self.real_paging:
+            if data:  # its own previous_token, the first page's too (it points at newer results)
+                body["meta"]["previous_token"] = ("p" + (query.get("pagination_token") or "0")).encode().hex()
+        elif query.get("pagination_token"):
             body["meta"]["previous_token"] = query["pagination_token"]
         return body
 

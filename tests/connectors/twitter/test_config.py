@@ -24,9 +24,12 @@ def test_defaults() -> None:
     config = TwitterConfig.model_validate({"type": "twitter", **SECRETS})
     assert config.api_base == "https://api.twitter.com"
     assert config.poll_interval == 60
-    assert (config.dm_events_rate.requests, config.dm_events_rate.seconds) == (15, 900)
-    assert (config.mentions_rate.requests, config.mentions_rate.seconds) == (180, 900)
+    assert (config.dm_events_rate.requests, config.dm_events_rate.seconds) == (300, 900)
     assert config.user_id is None and config.bearer_token is not None
+    window = config.mentions_window  # X's window for app-only auth (the bearer token)
+    assert (window.requests, window.seconds) == (450, 900)
+    user_auth = TwitterConfig.model_validate({"type": "twitter", **SECRETS, "bearer_token": None}).mentions_window
+    assert (user_auth.requests, user_auth.seconds) == (180, 900)
 
 
 def test_bearer_token_is_optional() -> None:

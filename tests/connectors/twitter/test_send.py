@@ -204,7 +204,7 @@ async def test_rate_headers_on_every_answer(standin: XStandin, connector: Twitte
     before = time.time()
     page, rate = await connector._api.dm_events(None)
     assert page.meta.result_count == 0
-    assert rate.limit == 15 and rate.remaining == 14 and rate.reset is not None and rate.reset >= before
+    assert rate.limit == 300 and rate.remaining == 299 and rate.reset is not None and rate.reset >= before
 
 
 
