@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, SecretStr
 from sqlalchemy import and_, or_, select
@@ -26,6 +27,9 @@ from inbox.store.ops import select_by_pairs
 from inbox.store.schema import connector_state, messages, thread_links
 from inbox.views import iso
 
+if TYPE_CHECKING:
+    from inbox.cluster.leases import ConnectorLeases
+
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 
@@ -37,12 +41,18 @@ class Health:
     last_sync: datetime | None = None
     next_retry_at: datetime | None = None
     next_allowed_at: datetime | None = None
+    # Several processes (inbox.cluster.leases): the process running the receive loop, and whether it is this one.
+    holder: str | None = None
+    receiving: bool | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "state": self.state, "last_error": self.last_error, "last_sync": iso(self.last_sync),
             "next_retry_at": iso(self.next_retry_at), "next_allowed_at": iso(self.next_allowed_at),
         }
+        if self.receiving is not None:
+            body["receive_loop"] = {"holder": self.holder, "here": self.receiving}
+        return body
 
 
 def secret_values(config: ConnectorConfig) -> list[str]:
@@ -69,6 +79,8 @@ class PipelineHost:
         self.engine = engine
         self.health = health
         self._redact = redact
+        # Several processes: `relay(thread_key, frame)` reaches chat sockets on the others (inbox.cluster.chat_relay).
+        self.relay = None
 
     async def deliver(self, batch: Sequence[InboundMessage], checkpoint: dict[str, str] | None = None) -> list[int | None]:
         ids = await self.pipeline.ingest(batch, (self.name, checkpoint) if checkpoint else None)
@@ -129,8 +141,11 @@ class Runtime:
 
 
 class Supervisor:
-    def __init__(self, pipeline: Pipeline, engine: AsyncEngine, public_url: str = "http://127.0.0.1:8080") -> None:
+    def __init__(self, pipeline: Pipeline, engine: AsyncEngine, public_url: str = "http://127.0.0.1:8080",
+                 leases: ConnectorLeases | None = None) -> None:
         self.pipeline = pipeline
+        self.leases = leases  # None: this process is the only one, every receive loop runs here
+        self.relay_for = None  # name -> relay callable for its connector's host, or None (inbox.cluster.chat_relay)
         self.engine = engine
         self.public_url = public_url.rstrip("/")
         self.runtimes: dict[str, Runtime] = {}
@@ -156,6 +171,8 @@ class Supervisor:
         logsecrets.register(secrets)  # whatever the connector or its libraries log, these never appear
         health = Health()
         host = PipelineHost(name, self.pipeline, self.engine, health, self.redactor(secrets))
+        if self.relay_for is not None:
+            host.relay = self.relay_for(name)
         connector = connector_class(config.type)(name, config, host)
         rt = Runtime(name, config, connector, health, secrets=secrets)
         self.runtimes[name] = rt
@@ -208,6 +225,33 @@ class Supervisor:
             await rt.connector.stop()
         rt.health.state = "stopped"
 
+    async def _receive(self, rt: Runtime) -> None:
+        if self.leases is None or type(rt.connector).run is Connector.run:
+            await rt.connector.run()
+            await asyncio.Event().wait()  # a push-only connector stays up until stopped
+        rt.health.receiving = False
+
+        def note(holder: str | None) -> None:
+            rt.health.holder = holder
+            rt.health.receiving = holder is not None and holder == self.leases.process  # type: ignore[union-attr]
+
+        # Sending works meanwhile (state `running`); only the receive loop waits for the lease.
+        async with self.leases.hold(rt.name, note) as lost:
+            loop = asyncio.create_task(rt.connector.run(), name=f"receive:{rt.name}")
+            gone = asyncio.create_task(lost.wait())
+            try:
+                await asyncio.wait({loop, gone}, return_when=asyncio.FIRST_COMPLETED)
+                if gone.done():
+                    raise TransientError("the receive lease was lost; taking it again")
+                loop.result()  # the loop's own failure, if any
+                await gone  # returned by itself (push-only in this mode): keep the lease until stopped
+                raise TransientError("the receive lease was lost; taking it again")
+            finally:
+                for task in (loop, gone):
+                    task.cancel()
+                await asyncio.gather(loop, gone, return_exceptions=True)
+                rt.health.receiving = False
+
     async def _supervise(self, rt: Runtime) -> None:
         redact = self.redactor(rt.secrets)
         failures = 0
@@ -219,8 +263,7 @@ class Supervisor:
                 rt.health.next_retry_at = None
                 rt.started.set()
                 failures = 0
-                await rt.connector.run()
-                await asyncio.Event().wait()  # a push-only connector stays up until stopped
+                await self._receive(rt)
             except asyncio.CancelledError:
                 raise
             except AuthError as e:

@@ -108,12 +108,19 @@ class WebchatConnector(Connector):
         now = utcnow()
         frame = {"type": "message", "id": message.message_id, "text": message.text, "from": "agent",
                  "created_at": _iso(now)}
-        for ws in list(self._sockets.get(message.thread_key, ())):
+        await self.push(message.thread_key, frame)
+        relay = getattr(self.host, "relay", None)
+        if relay is not None:  # several processes: the customer's socket may be open on another one
+            await relay(message.thread_key, frame)
+        return SendResult(provider_id=f"agent:{message.idempotency_key}", sent_at=now)
+
+    async def push(self, thread_key: str, frame: dict[str, object]) -> None:
+        """A frame to this customer's sockets open on this process."""
+        for ws in list(self._sockets.get(thread_key, ())):
             try:
                 await ws.send_json(frame)
             except (ConnectionError, RuntimeError):
                 pass  # a closing socket: the customer sees it in the history on reconnect
-        return SendResult(provider_id=f"agent:{message.idempotency_key}", sent_at=now)
 
     def private_recipient(self, public_sender: ContactIdentity) -> ContactIdentity | None:
         return public_sender

@@ -1,0 +1,80 @@
+"""What one process of a cluster runs, built from the settings and its role (used by inbox.app)."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from connectors.base import ConnectorConfig
+from inbox.cluster.claims import ClaimLease
+from inbox.cluster.leases import ConnectorLeases
+from inbox.cluster.roles import Role, process_name, serves_http
+from inbox.config import Settings
+from inbox.events import EventBus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Cluster:
+    role: Role
+    process: str
+    events: EventBus
+    leases: ConnectorLeases | None = None
+    claims: ClaimLease | None = None
+    relay: Any = None  # inbox.cluster.chat_relay.ChatRelay
+
+    def runs_connector(self, config: ConnectorConfig) -> bool:
+        """A web process runs only what is served over HTTP; workers (and `all`) run every connector."""
+        return self.role != Role.WEB or serves_http(config)
+
+    def runs_connector_row(self, raw: Any) -> bool:  # noqa: ANN401 - a stored connector's JSON config
+        if self.role != Role.WEB:
+            return True
+        return isinstance(raw, dict) and (raw.get("type") == "webchat" or raw.get("mode") == "webhook")
+
+    @property
+    def sends_secret_replies(self) -> bool:
+        """A reply whose secret is sent as typed but never stored can only go from the process that took it."""
+        return self.role == Role.ALL
+
+    async def start_relay(self, supervisor: Any) -> None:  # noqa: ANN401 - inbox.supervisor.Supervisor
+        if self.relay is None:
+            return
+        supervisor.relay_for = self.relay.relay_for
+        await self.relay.start()
+
+    async def stop(self) -> None:
+        if self.relay is not None:
+            with contextlib.suppress(Exception):
+                await self.relay.stop()
+        stop = getattr(self.events, "stop", None)
+        if stop is not None:
+            with contextlib.suppress(Exception):
+                await stop()
+
+
+async def start_cluster(settings: Settings, role: Role, connector: Any) -> Cluster:  # noqa: ANN401
+    """`connector`: name -> the connector running in this process (the chat relay delivers to it)."""
+    process = process_name(role)
+    events: EventBus = EventBus()
+    relay = None
+    if settings.redis.url is not None:
+        from inbox.cluster.chat_relay import ChatRelay
+        from inbox.cluster.redis_bus import RedisEventBus
+
+        url = settings.redis.url.get_secret_value()
+        bus = RedisEventBus(url, settings.redis.prefix)
+        await bus.start()
+        events = bus
+        relay = ChatRelay(url, settings.redis.prefix, process, connector)
+    if not role.clustered:
+        return Cluster(role, process, events, relay=relay)
+    leases = ConnectorLeases(settings.database_url, process)
+    return Cluster(role, process, events, leases=leases, claims=ClaimLease(process), relay=relay)
+
+
+CLUSTER = web.AppKey("inbox_cluster", Cluster)
