@@ -13,6 +13,7 @@ Several processes need a database they can share (PostgreSQL) and, for events be
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from enum import Enum
 
@@ -37,8 +38,10 @@ class Role(str, Enum):
 
 
 def process_name(role: Role) -> str:
-    """Who this process is in leases, claims and /healthz: $INBOX_PROCESS_NAME, else host:pid:role."""
-    return os.environ.get("INBOX_PROCESS_NAME") or f"{socket.gethostname()}:{os.getpid()}:{role.value}"
+    """Who this process is in leases, claims and /healthz: $INBOX_PROCESS_NAME (else host:role), then pid and a
+    random tag: a restarted process under the same name must never renew the claims its dead predecessor left."""
+    base = os.environ.get("INBOX_PROCESS_NAME") or f"{socket.gethostname()}:{role.value}"
+    return f"{base[:120]}#{os.getpid()}.{secrets.token_hex(2)}"
 
 
 def serves_http(config: ConnectorConfig) -> bool:
