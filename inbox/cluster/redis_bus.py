@@ -143,10 +143,8 @@ class RedisEventBus(EventBus):
         mark = parse_id(after)
         if mark is None:
             return None
-        first = await self._redis.xrange(self.key, count=1)
-        oldest = parse_id(first[0][0]) if first else None
-        if oldest is not None and oldest > mark:
-            return None  # trimmed past it: part of what it missed is gone, so it must reload
+        if await self._trimmed_after(mark):
+            return None  # part of what it missed is gone: it must reload
         entries = await self._redis.xrange(self.key, min=f"({after}", count=REPLAY_LIMIT + 1)
         if len(entries) > REPLAY_LIMIT:
             return None
@@ -155,3 +153,16 @@ class RedisEventBus(EventBus):
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 out.append(_decode(entry_id, fields)[0])
         return out
+
+    async def _trimmed_after(self, mark: tuple[int, int]) -> bool:
+        """Whether an entry newer than `mark` may be gone: deleted (Redis 7 keeps the newest deleted id; trimming
+        does not set it), or the oldest entry left is newer than the mark (then the one right after the mark may
+        have been trimmed; a reload is the safe answer)."""
+        try:
+            info = await self._redis.xinfo_stream(self.key)
+        except Exception:  # noqa: BLE001 - no stream yet: nothing was ever trimmed
+            return False
+        deleted = parse_id(str(info.get("max-deleted-entry-id") or "0-0")) or (0, 0)
+        first = info.get("first-entry")
+        oldest = parse_id(first[0]) if first else None
+        return deleted > mark or (oldest is not None and oldest > mark)
