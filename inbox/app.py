@@ -21,6 +21,7 @@ from inbox.api.signin import THROTTLE, login_throttle
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.datadir import DatabaseUnavailable, explain_failure
 from inbox.cluster.roles import Role
+from inbox.cluster.metrics import setup_metrics
 from inbox.cluster.runtime import CLUSTER, start_cluster
 from inbox.outbox import OutboxDispatcher
 from inbox.pipeline.core import Pipeline
@@ -181,6 +182,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
     app.router.add_post("/webhooks/{type}/{name}", webhook_endpoint)
+    setup_metrics(app)
     try:
         from inbox.ui import setup_ui
     except ImportError:

@@ -44,6 +44,8 @@ class Health:
     # Several processes (inbox.cluster.leases): the process running the receive loop, and whether it is this one.
     holder: str | None = None
     receiving: bool | None = None
+    delivered: int = 0  # inbound messages handed to the pipeline by this process (/metrics)
+    ingest_lag: float | None = None  # seconds from the newest message's own time to its storing, last delivery
 
     def as_json(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -85,6 +87,9 @@ class PipelineHost:
     async def deliver(self, batch: Sequence[InboundMessage], checkpoint: dict[str, str] | None = None) -> list[int | None]:
         ids = await self.pipeline.ingest(batch, (self.name, checkpoint) if checkpoint else None)
         self.health.last_sync = utcnow()
+        if batch:  # for /metrics: how many came in, and how late the newest of them was stored
+            self.health.delivered += len(batch)
+            self.health.ingest_lag = max(0.0, (self.health.last_sync - max(m.sent_at for m in batch)).total_seconds())
         return ids
 
     async def existing_provider_ids(self, connector: str, provider_ids: Sequence[str]) -> set[str]:
