@@ -23,7 +23,7 @@ from connectors.registry import connector_class
 from inbox import logsecrets
 from inbox.domain import InboundMessage, utcnow
 from inbox.pipeline.core import Pipeline
-from inbox.store.ops import select_by_pairs
+from inbox.store.ops import insert_ignore, select_by_pairs
 from inbox.store.schema import connector_state, messages, thread_links
 from inbox.views import iso
 
@@ -108,6 +108,14 @@ class PipelineHost:
 
     async def save_checkpoint(self, checkpoint: dict[str, str]) -> None:
         await self.pipeline.ingest([], (self.name, checkpoint))
+
+    async def claim_checkpoint(self, checkpoint: dict[str, str]) -> dict[str, str]:
+        """Store these values only where none is stored yet; returns what is stored. Processes starting together
+        agree on one value (the in-app chat's visitor signing key) instead of the last writer's."""
+        async with self.engine.begin() as conn:
+            await insert_ignore(conn, connector_state, [
+                {"connector": self.name, "key": k, "value": v} for k, v in checkpoint.items()])
+        return await self.load_checkpoint()
 
     def mark_synced(self, next_allowed_at: datetime | None = None) -> None:
         self.health.last_sync = utcnow()

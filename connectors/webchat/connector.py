@@ -95,7 +95,11 @@ class WebchatConnector(Connector):
         key = saved.get("visitor_key")
         if key is None:
             key = secrets.token_hex(32)
-            await self.host.save_checkpoint({"visitor_key": key})
+            claim = getattr(self.host, "claim_checkpoint", None)
+            if claim is not None:  # several processes start at once: all sign with the key stored first
+                key = (await claim({"visitor_key": key}))["visitor_key"]
+            else:
+                await self.host.save_checkpoint({"visitor_key": key})
         self._visitor_key = bytes.fromhex(key)
 
     async def stop(self) -> None:

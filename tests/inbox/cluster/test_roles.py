@@ -80,3 +80,25 @@ async def test_web_role_runs_no_outbox_and_refuses_secret_replies(engine, db_url
             await ws.close()
     finally:
         await server.close()
+
+
+async def test_chat_processes_starting_together_share_one_visitor_key(engine) -> None:  # noqa: ANN001
+    """Two web processes' chat connectors starting at the same moment: a visitor token issued by one is valid on
+    the other (before, each could keep the key it generated while the other's overwrote it)."""
+    from connectors.webchat import WebchatConfig, WebchatConnector
+    from inbox.events import EventBus
+    from inbox.pipeline.core import Pipeline
+    from inbox.supervisor import Health, PipelineHost
+
+    barrier = asyncio.Barrier(4)
+
+    class Together(PipelineHost):
+        async def load_checkpoint(self):  # noqa: ANN202 - every process reads before any writes
+            found = await super().load_checkpoint()
+            await barrier.wait()
+            return found
+
+    hosts = [Together("app-chat", Pipeline(engine, EventBus()), engine, Health(), str) for _ in range(4)]
+    chats = [WebchatConnector("app-chat", WebchatConfig(type="webchat"), h) for h in hosts]
+    await asyncio.gather(*(c.start() for c in chats))
+    assert len({c._visitor_key for c in chats}) == 1
