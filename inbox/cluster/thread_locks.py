@@ -42,3 +42,14 @@ async def lock_threads(conn: AsyncConnection, messages: Sequence[InboundMessage]
     stmt = text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(:keys) AS k ORDER BY 1) AS ordered").bindparams(
         bindparam("keys", type_=ARRAY(BigInteger())))
     await conn.execute(stmt, {"keys": keys_for(messages)})
+
+
+async def lock_round_robin(conn: AsyncConnection, team_id: int) -> None:
+    """Round-robin assignment, one transaction at a time until it commits. One key for every team: a batch that
+    assigns in two teams takes it once, so two batches can never wait for each other's team locks."""
+    if conn.dialect.name != "postgresql":
+        return
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ROUND_ROBIN_KEY})
+
+
+_ROUND_ROBIN_KEY = (0x1B0D << 32) + 1  # outside the stripes' namespace
