@@ -13,9 +13,14 @@ from inbox.cluster.claims import ClaimLease
 from inbox.cluster.leases import ConnectorLeases
 from inbox.cluster.roles import Role, process_name, serves_http
 from inbox.config import Settings
+from inbox.datadir import DatabaseUnavailable
 from inbox.events import EventBus
 
 log = logging.getLogger(__name__)
+
+
+class RedisUnavailable(DatabaseUnavailable):
+    """Said like an unreachable database: one line, and `inbox serve` exits with 2."""
 
 
 @dataclass
@@ -68,7 +73,12 @@ async def start_cluster(settings: Settings, role: Role, connector: Any) -> Clust
 
         url = settings.redis.url.get_secret_value()
         bus = RedisEventBus(url, settings.redis.prefix)
-        await bus.start()
+        try:
+            await bus.start()
+        except Exception as error:  # noqa: BLE001 - one plain line at start-up, never the URL (it may hold a password)
+            await bus.stop()
+            raise RedisUnavailable(f"cannot reach Redis (redis.url in {settings.source}): {type(error).__name__}; "
+                                   "start it, or remove redis.url to keep events inside each process") from None
         events = bus
         relay = ChatRelay(url, settings.redis.prefix, process, connector)
     if not role.clustered:

@@ -102,3 +102,12 @@ async def test_chat_processes_starting_together_share_one_visitor_key(engine) ->
     chats = [WebchatConnector("app-chat", WebchatConfig(type="webchat"), h) for h in hosts]
     await asyncio.gather(*(c.start() for c in chats))
     assert len({c._visitor_key for c in chats}) == 1
+
+
+def test_serve_says_plainly_when_redis_is_unreachable(tmp_path) -> None:  # noqa: ANN001
+    cfg = tmp_path / "inbox.yaml"
+    cfg.write_text(f"database: {{url: 'sqlite+aiosqlite:///{tmp_path}/i.db'}}\n"
+                   "redis: {url: 'redis://:pw-secret-42@127.0.0.1:1/0'}\n")
+    r = run("serve", "--config", str(cfg), "--port", "0")
+    assert r.returncode == 2 and "cannot reach Redis" in r.stderr
+    assert "Traceback" not in r.stderr and "pw-secret-42" not in r.stdout + r.stderr
