@@ -217,6 +217,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
         await pipeline.start()
         if role.runs_outbox:
             await dispatcher.start()
+            cluster.wake_outbox_on_replies(dispatcher)
         for entry in settings.connectors:
             if cluster.runs_connector(entry.config):
                 await supervisor.add(entry.name, entry.config)

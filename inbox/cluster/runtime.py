@@ -1,6 +1,7 @@
 """What one process of a cluster runs, built from the settings and its role (used by inbox.app)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -52,7 +53,29 @@ class Cluster:
         supervisor.relay_for = self.relay.relay_for
         await self.relay.start()
 
+    def wake_outbox_on_replies(self, dispatcher: Any) -> None:  # noqa: ANN401 - inbox.outbox.OutboxDispatcher
+        """A reply queued by a web process's API wakes this worker's outbox at once (its event comes through Redis)
+        instead of at the next one-second poll."""
+        if self.role != Role.WORKER or not hasattr(self.events, "replay"):
+            return
+        sub = self.events.subscribe()
+
+        async def wake() -> None:
+            while True:
+                event = await sub.get()
+                message = event.payload.get("message") if event.type == "message.created" else None
+                if isinstance(message, dict) and message.get("direction") == "outbound":
+                    dispatcher.wake()
+
+        self._waker = asyncio.create_task(wake(), name="outbox-wakeup")
+        self._waker_sub = sub
+
     async def stop(self) -> None:
+        waker = getattr(self, "_waker", None)
+        if waker is not None:
+            waker.cancel()
+            await asyncio.gather(waker, return_exceptions=True)
+            self._waker_sub.close()
         if self.relay is not None:
             with contextlib.suppress(Exception):
                 await self.relay.stop()
@@ -83,6 +106,8 @@ async def start_cluster(settings: Settings, role: Role, connector: Any) -> Clust
         relay = ChatRelay(url, settings.redis.prefix, process, connector)
     if not role.clustered:
         return Cluster(role, process, events, relay=relay)
+    # Web processes too: a connector added in the admin UI starts in the process that took the request, and its
+    # receive loop must still run in one process only.
     leases = ConnectorLeases(settings.database_url, process)
     return Cluster(role, process, events, leases=leases, claims=ClaimLease(process), relay=relay)
 
