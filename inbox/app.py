@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, admin_people, contacts, conversations, delivery, session
+from inbox.api import admin, admin_people, contacts, conversations, delivery, openapi, session
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
@@ -183,6 +183,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     app.router.add_static("/static/", STATIC)
     app.router.add_post("/webhooks/{type}/{name}", webhook_endpoint)
     setup_metrics(app)
+    app.add_routes(openapi.routes)
     try:
         from inbox.ui import setup_ui
     except ImportError:
