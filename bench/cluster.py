@@ -4,14 +4,17 @@ prefix, which `cleanup` deletes (the Redis server may be shared)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,12 +123,43 @@ class LocalCluster:
                 proc.popen.wait(timeout=10)
 
     async def cleanup_redis(self) -> None:
-        import redis.asyncio as redis
+        await delete_prefix(self.redis_url, self.prefix)
 
-        client = redis.Redis.from_url(self.redis_url)
+
+async def delete_prefix(redis_url: str, prefix: str) -> None:
+    """Delete this run's keys only: the Redis server may be shared."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def scratch_cluster(pg_admin_url: str, redis_url: str, admin_email: str, password: str,
+                          **kw) -> AsyncIterator[LocalCluster]:  # noqa: ANN003
+    """A new PostgreSQL database (dropped after), migrated, with one admin; processes and Redis keys cleaned up."""
+    import asyncpg
+
+    name = f"inbox_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(pg_admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = pg_admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
+    with tempfile.TemporaryDirectory() as d:
+        c = LocalCluster(Path(d), url, redis_url, **kw)
         try:
-            keys = [k async for k in client.scan_iter(match=f"{self.prefix}:*")]
-            if keys:
-                await client.delete(*keys)
+            assert c.cli("db", "upgrade").returncode == 0
+            r = c.cli("user", "add", admin_email, "--role", "admin", "--password-stdin", stdin=password + "\n")
+            assert r.returncode == 0, r.stderr
+            yield c
         finally:
-            await client.aclose()
+            c.stop_all()
+            await c.cleanup_redis()
+            admin = await asyncpg.connect(pg_admin_url)
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            await admin.close()

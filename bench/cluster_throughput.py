@@ -13,14 +13,11 @@ import argparse
 import asyncio
 import json
 import os
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import aiohttp
 
-from bench.cluster import IDENTITY_SECRET, LocalCluster
+from bench.cluster import IDENTITY_SECRET, scratch_cluster
 from bench.soak import PASSWORD, PG, REDIS
 
 
@@ -46,63 +43,45 @@ async def _customer(http: aiohttp.ClientSession, url: str, user: str, n: int, se
 
 
 async def one_run(webs: int, sockets: int, messages: int) -> dict:
-    import asyncpg
+    async with scratch_cluster(PG, REDIS, "a@tp.test", PASSWORD) as c:
+        procs = [c.start(f"web-{i + 1}", "web") for i in range(webs)] + [c.start("worker-1", "worker")]
+        for p in procs:
+            await c.wait_healthy(p)
+        sent: dict[int, tuple[float, str]] = {}
+        latencies: list[float] = []
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{procs[0].url}/api/v1/auth/login",
+                                 json={"email": "a@tp.test", "password": PASSWORD}) as r:
+                token = (await r.json())["token"]
+            agent = await http.ws_connect(f"{procs[0].url}/api/v1/events",
+                                          headers={"Authorization": f"Bearer {token}"})
+            done = asyncio.Event()
 
-    name = f"inbox_tp_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
-    with tempfile.TemporaryDirectory() as d:
-        c = LocalCluster(Path(d), url, REDIS)
-        try:
-            assert c.cli("db", "upgrade").returncode == 0
-            assert c.cli("user", "add", "a@tp.test", "--role", "admin", "--password-stdin",
-                         stdin=PASSWORD + "\n").returncode == 0
-            procs = [c.start(f"web-{i + 1}", "web") for i in range(webs)] + [c.start("worker-1", "worker")]
-            for p in procs:
-                await c.wait_healthy(p)
-            sent: dict[int, tuple[float, str]] = {}
-            latencies: list[float] = []
-            async with aiohttp.ClientSession() as http:
-                async with http.post(f"{procs[0].url}/api/v1/auth/login",
-                                     json={"email": "a@tp.test", "password": PASSWORD}) as r:
-                    token = (await r.json())["token"]
-                agent = await http.ws_connect(f"{procs[0].url}/api/v1/events",
-                                              headers={"Authorization": f"Bearer {token}"})
-                done = asyncio.Event()
-
-                async def watch() -> None:
-                    while not done.is_set():
-                        try:
-                            msg = await agent.receive(timeout=0.5)
-                        except asyncio.TimeoutError:
-                            continue
-                        frame = json.loads(msg.data)
-                        if frame.get("type") == "message.created":
+            async def watch() -> None:
+                while not done.is_set():
+                    try:
+                        msg = await agent.receive(timeout=0.5)
+                    except asyncio.TimeoutError:
+                        continue
+                    frame = json.loads(msg.data)
+                    if frame.get("type") == "message.created":
+                        got = sent.get(frame["message"]["id"])
+                        if got is None:  # the event can beat the ack: look again shortly
+                            await asyncio.sleep(0.05)
                             got = sent.get(frame["message"]["id"])
-                            if got is None:  # the event can beat the ack: look again shortly
-                                await asyncio.sleep(0.05)
-                                got = sent.get(frame["message"]["id"])
-                            if got is not None and (webs == 1 or got[1] != "web-1"):
-                                latencies.append(time.monotonic() - got[0])
+                        if got is not None and (webs == 1 or got[1] != "web-1"):
+                            latencies.append(time.monotonic() - got[0])
 
-                watcher = asyncio.create_task(watch())
-                started = time.monotonic()
-                counts = await asyncio.gather(*(
-                    _customer(http, procs[i % webs].url, f"tp-{i}", messages, sent, procs[i % webs].name)
-                    for i in range(sockets)))
-                elapsed = time.monotonic() - started
-                await asyncio.sleep(1.0)
-                done.set()
-                await watcher
-                await agent.close()
-        finally:
-            c.stop_all()
-            await c.cleanup_redis()
-            admin = await asyncpg.connect(PG)
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await admin.close()
+            watcher = asyncio.create_task(watch())
+            started = time.monotonic()
+            counts = await asyncio.gather(*(
+                _customer(http, procs[i % webs].url, f"tp-{i}", messages, sent, procs[i % webs].name)
+                for i in range(sockets)))
+            elapsed = time.monotonic() - started
+            await asyncio.sleep(1.0)
+            done.set()
+            await watcher
+            await agent.close()
     lat = sorted(latencies)
 
     def pct(p: float) -> float | None:

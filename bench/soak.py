@@ -18,14 +18,11 @@ import json
 import os
 import random
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import aiohttp
 
-from bench.cluster import IDENTITY_SECRET, LocalCluster, Proc
+from bench.cluster import IDENTITY_SECRET, LocalCluster, Proc, scratch_cluster
 
 PG = os.environ.get("INBOX_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("INBOX_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -50,6 +47,14 @@ class Soak:
 
     def live_webs(self) -> list[Proc]:
         return [self.c.procs[n] for n in self.webs if self.c.procs[n].alive]
+
+    async def some_web(self) -> Proc | None:
+        """A random live web process (the load balancer's choice), or None after a short wait."""
+        webs = self.live_webs()
+        if not webs:
+            await asyncio.sleep(0.2)
+            return None
+        return random.choice(webs)
 
     async def run(self) -> dict:
         for name in self.webs:
@@ -83,11 +88,9 @@ class Soak:
         user = f"soak-{i}"
         n = 0
         while not self.stop.is_set():
-            webs = self.live_webs()
-            if not webs:
-                await asyncio.sleep(0.2)
+            web = await self.some_web()
+            if web is None:
                 continue
-            web = random.choice(webs)
             try:
                 async with self.http.ws_connect(f"{web.url}/chat/v1/ws?user_id={user}&user_hash="
                                                 f"{user_hash(IDENTITY_SECRET, user)}", timeout=5) as ws:
@@ -139,11 +142,9 @@ class Soak:
         """An agent socket; latency of chat messages stored by another web process."""
         last: str | None = None
         while not self.stop.is_set():
-            webs = self.live_webs()
-            if not webs:
-                await asyncio.sleep(0.2)
+            web = await self.some_web()
+            if web is None:
                 continue
-            web = random.choice(webs)
             url = f"{web.url}/api/v1/events" + (f"?last_event_id={last}" if last else "")
             try:
                 async with self.http.ws_connect(url, headers={"Authorization": f"Bearer {self.token}"}) as ws:
@@ -236,26 +237,9 @@ class Soak:
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    import asyncpg
-
-    name = f"inbox_soak_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
-    with tempfile.TemporaryDirectory() as d:
-        c = LocalCluster(Path(d), url, REDIS, ticker={"interval": args.tick_interval, "threads": 20})
-        try:
-            assert c.cli("db", "upgrade").returncode == 0
-            r = c.cli("user", "add", "agent@soak.test", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-            assert r.returncode == 0, r.stderr
-            return await Soak(c, args.seconds, args.kill_every, args.web, args.workers).run()
-        finally:
-            c.stop_all()
-            await c.cleanup_redis()
-            admin = await asyncpg.connect(PG)
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await admin.close()
+    async with scratch_cluster(PG, REDIS, "agent@soak.test", PASSWORD,
+                               ticker={"interval": args.tick_interval, "threads": 20}) as c:
+        return await Soak(c, args.seconds, args.kill_every, args.web, args.workers).run()
 
 
 def main() -> None:

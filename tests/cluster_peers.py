@@ -39,17 +39,11 @@ async def redis_url() -> str:
 @pytest.fixture
 async def redis_prefix(redis_url: str):  # noqa: ANN201 - an async generator of the prefix
     """A key prefix of this test's own; its keys are deleted afterwards (the server is shared)."""
-    import redis.asyncio as redis
+    from bench.cluster import delete_prefix
 
     prefix = f"inbox-test-{uuid.uuid4().hex[:10]}"
     yield prefix
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = [k async for k in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    await delete_prefix(redis_url, prefix)
 
 
 @pytest.fixture
