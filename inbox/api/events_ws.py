@@ -147,7 +147,10 @@ async def replay_missed(session: LiveSession, bus, last_event_id: str | None) ->
     from inbox.cluster.redis_bus import parse_id
 
     replay = getattr(bus, "replay", None)
-    missed = await replay(last_event_id) if replay is not None and parse_id(last_event_id) else None
+    try:
+        missed = await replay(last_event_id) if replay is not None and parse_id(last_event_id) else None
+    except Exception:  # noqa: BLE001 - Redis away for a moment: a reload is the honest answer
+        missed = None
     if missed is None:
         await session.ws.send_json({"type": "resync"})
         return None
