@@ -63,12 +63,13 @@ async def serve_events(request: web.Request) -> web.StreamResponse:
     presence_team: int | None = None
     teams = _TeamLookup(app.engine)
     with app.events.subscribe() as sub:
-        # Subscribed first, then the replay: nothing falls between; what both carry is sent once (by event id).
-        replayed = await replay_missed(session, app.events, request.query.get("last_event_id"))
-        tasks = [asyncio.create_task(_pump(session, sub, live, replayed)),
-                 asyncio.create_task(_recheck(session, live, app.engine,
-                                                  app.settings.inbox.session_recheck_seconds))]
+        tasks: list[asyncio.Task[None]] = []
         try:
+            # Subscribed first, then the replay: nothing falls between; what both carry is sent once (by event id).
+            replayed = await replay_missed(session, app.events, request.query.get("last_event_id"))
+            tasks += [asyncio.create_task(_pump(session, sub, live, replayed)),
+                      asyncio.create_task(_recheck(session, live, app.engine,
+                                                   app.settings.inbox.session_recheck_seconds))]
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
                     continue
