@@ -13,6 +13,7 @@ Redis ($INBOX_TEST_REDIS); makes and drops a database of its own and deletes onl
 from __future__ import annotations
 
 import argparse
+import itertools
 import asyncio
 import json
 import os
@@ -44,6 +45,8 @@ class Soak:
         self.failovers: list[float] = []
         self.stop = asyncio.Event()
         self.token = ""
+        self.reply_statuses: dict[int, int] = {}
+        self.reply_numbers = itertools.count(1)
 
     def live_webs(self) -> list[Proc]:
         return [self.c.procs[n] for n in self.webs if self.c.procs[n].alive]
@@ -131,11 +134,13 @@ class Soak:
                     continue
                 conv = random.choice(conversations)
                 async with self.http.post(f"{web.url}/api/v1/conversations/{conv['id']}/messages", headers=auth,
-                                          json={"text": f"reply {uuid.uuid4().hex[:8]}"},
+                                          json={"text": f"reply {next(self.reply_numbers)}: we are checking it"},
                                           timeout=aiohttp.ClientTimeout(total=5)) as r:
+                    self.reply_statuses[r.status] = self.reply_statuses.get(r.status, 0) + 1
                     if r.status == 201:
                         self.replies.append((await r.json())["message"]["id"])
-            except Exception:  # noqa: BLE001 - its process died mid-request: the agent tries again
+            except Exception as error:  # noqa: BLE001 - its process died mid-request: the agent tries again
+                self.reply_statuses[type(error).__name__] = self.reply_statuses.get(type(error).__name__, 0) + 1
                 continue
 
     async def watcher(self) -> None:
@@ -227,7 +232,7 @@ class Soak:
                                                                   - set(ticks)),
                                "duplicated": len(ticks) - len(set(ticks))},
             "inbound_chat": {"acked": len(self.acked), "lost": len(lost_chat)},
-            "replies": {"created": len(self.replies), "sent_twice_on_ticker": len(keys) - len(set(keys)),
+            "replies": {"created": len(self.replies), "api_answers": self.reply_statuses, "sent_twice_on_ticker": len(keys) - len(set(keys)),
                         "never_sent": len(never), "interrupted_check_and_resend": len(interrupted),
                         "failed_other": len([r for r in replies if r.status == "failed"]) - len(interrupted)},
             "connector_failover_seconds": [round(f, 2) for f in self.failovers],
