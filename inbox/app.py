@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, admin_people, contacts, conversations, delivery, session
+from inbox.api import admin, admin_people, contacts, conversations, delivery, openapi, session
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
@@ -20,7 +20,9 @@ from inbox.api.live_sessions import LIVE, LiveSessions
 from inbox.api.signin import THROTTLE, login_throttle
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.datadir import DatabaseUnavailable, explain_failure
-from inbox.events import EventBus
+from inbox.cluster.roles import Role
+from inbox.cluster.metrics import setup_metrics
+from inbox.cluster.runtime import CLUSTER, start_cluster
 from inbox.outbox import OutboxDispatcher
 from inbox.pipeline.core import Pipeline
 from inbox.pipeline.stages import Stage, WebhookCall
@@ -165,7 +167,7 @@ async def chat_demo(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "chat-demo.html")
 
 
-def build_app(settings: Settings) -> web.Application:
+def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     app = web.Application(middlewares=[safety_headers, reject_nul_characters, enforce_access],
                           client_max_size=2 * 1024 * 1024)
     app[LIVE] = LiveSessions()
@@ -180,6 +182,8 @@ def build_app(settings: Settings) -> web.Application:
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
     app.router.add_post("/webhooks/{type}/{name}", webhook_endpoint)
+    setup_metrics(app)
+    app.add_routes(openapi.routes)
     try:
         from inbox.ui import setup_ui
     except ImportError:
@@ -189,7 +193,8 @@ def build_app(settings: Settings) -> web.Application:
 
     async def lifecycle(app: web.Application):  # noqa: ANN202
         engine = await prepare_database(settings)
-        events = EventBus()
+        cluster = await start_cluster(settings, role, lambda name: supervisor.get(name))
+        events = cluster.events
         stages, rules, policy = build_stages(settings)
         if rules is not None:  # a rule routing to a team that doesn't exist would hide conversations from agents
             created = await ensure_teams(engine, named_teams(rules.current))
@@ -199,17 +204,24 @@ def build_app(settings: Settings) -> web.Application:
         tune_gc()
         supervisor: Supervisor
         dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url,
-                                      link_ttl=timedelta(days=settings.inbox.private_link_ttl_days))
+                                      link_ttl=timedelta(days=settings.inbox.private_link_ttl_days),
+                                      claims=cluster.claims)
+        dispatcher.sends_secret_replies = cluster.sends_secret_replies
         analysis = build_analysis_worker(settings, policy)
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
                             send_webhook=_webhook_sender, preparer=analysis)
-        supervisor = Supervisor(pipeline, engine, settings.public_url)
+        supervisor = Supervisor(pipeline, engine, settings.public_url, leases=cluster.leases)
+        await cluster.start_relay(supervisor)
         app[CTX] = AppContext(settings, engine, events, pipeline, supervisor, dispatcher, rules, policy,
                               {c.name for c in settings.connectors})
+        app[CLUSTER] = cluster
         await pipeline.start()
-        await dispatcher.start()
+        if role.runs_outbox:
+            await dispatcher.start()
+            cluster.wake_outbox_on_replies(dispatcher)
         for entry in settings.connectors:
-            await supervisor.add(entry.name, entry.config)
+            if cluster.runs_connector(entry.config):
+                await supervisor.add(entry.name, entry.config)
         async with engine.connect() as conn:
             saved = (await conn.execute(select(connector_configs))).all()
             if (await conn.execute(select(func.count()).select_from(agents))).scalar_one() == 0:
@@ -217,7 +229,7 @@ def build_app(settings: Settings) -> web.Application:
 
                 print(f"no agents yet: create an admin with\n  {add_admin_hint(settings)}", flush=True)
         for row in saved:
-            if row.name in app[CTX].config_connectors:
+            if row.name in app[CTX].config_connectors or not cluster.runs_connector_row(row.config):
                 continue
             try:
                 await supervisor.add(row.name, parse_connector(row.name, row.config, "database"))
@@ -229,6 +241,7 @@ def build_app(settings: Settings) -> web.Application:
         if analysis is not None:
             analysis.close()
         await dispatcher.stop()
+        await cluster.stop()
         await engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

@@ -30,12 +30,17 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(settings: Settings | None, level: str = "INFO") -> None:
+def setup_logging(settings: Settings | None, level: str = "INFO", json_logs: bool = False) -> None:
     from inbox.private_links import RedactLinkTokens
     from inbox.supervisor import secret_values
 
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if json_logs:
+        from inbox.cluster.jsonlog import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     secrets = [v for c in (settings.connectors if settings else ()) for v in secret_values(c.config)]
     handler.addFilter(RedactSecrets(secrets))
     logsecrets.register(secrets)  # every handler, and connectors added later in the admin UI (see inbox.logsecrets)
@@ -77,8 +82,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from inbox.datadir import DatabaseUnavailable, display
     from routing.rules import RulesError
 
+    from inbox.cluster.roles import Role, cluster_notes, cluster_problems
+
     settings = _settings(args)
-    setup_logging(settings, args.log_level)
+    role = Role(args.role)
+    problems = cluster_problems(settings, role)
+    for line in problems:
+        print(f"config error: {line}", file=sys.stderr)
+    if problems:
+        return 2
+    setup_logging(settings, args.log_level, json_logs=args.log_format == "json")
+    for notice in cluster_notes(settings, role):
+        print(f"note: {notice}", file=sys.stderr)
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     for notice in settings.notices:
@@ -91,9 +106,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     rules = settings.routing.rules or "none"
     print(f"config: {settings.source}; database: {display(settings.database_url)}; rules: {rules}", flush=True)
     banner = f"inbox serving on http://{host}:{port}  (agent UI at /, customer demo chat at /chat/demo)"
+    if role != Role.ALL:
+        banner += f"; role {role.value}"
     try:
         # run_app calls `print` once the socket listens: no "serving on" before a port-in-use error.
-        web.run_app(build_app(settings), host=host, port=port, handle_signals=True,
+        web.run_app(build_app(settings, role), host=host, port=port, handle_signals=True,
                     print=lambda _: print(banner, flush=True), access_log_class=RedactingAccessLogger)
     except (SchemaOutOfDate, DatabaseUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -156,11 +173,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             problems.append(f"{settings.source}: routing.rules: {e}")
         except OSError as e:
             problems.append(f"{settings.source}: routing.rules: cannot read {settings.routing.rules}: {e.strerror}")
+    from inbox.cluster.roles import Role, cluster_notes, cluster_problems
+
+    problems += cluster_problems(settings, Role(args.role))
     for p in problems:
         print(f"config error: {p}", file=sys.stderr)
     if problems:
         return 2
-    for notice in settings.notices:
+    for notice in (*settings.notices, *cluster_notes(settings, Role(args.role))):
         print(f"note: {notice}", file=sys.stderr)
     names = ", ".join(f"{c.name} ({c.config.type}{'' if c.config.enabled else ', disabled'})" for c in settings.connectors)
     print(f"{path or 'built-in defaults'}: OK — connectors: {names or 'none'}")
@@ -168,6 +188,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     state = "" if db_file is None else (" (exists)" if db_file.is_file() else " (not created yet: serve creates it)")
     print(f"database: {display(settings.database_url)}{state}")
     print(f"rules: {settings.routing.rules or 'none'}")
+    print(f"processes: {processes_line(settings)}")
     if ruleset is not None:
         from inbox.teams import check_without_serving
 
@@ -243,6 +264,19 @@ def cmd_import_mbox(args: argparse.Namespace) -> int:
     return import_mbox_command(settings, args.file, args.connector)
 
 
+ROLE_HELP = ("all: everything in this one process (default). Several processes on PostgreSQL: web (API, UI, "
+             "sockets, webhooks; any number behind a load balancer) and worker (connectors and the outbox)")
+
+
+def processes_line(settings: Settings) -> str:
+    from inbox.store import db
+
+    if db.is_sqlite(settings.database_url):
+        return "one (SQLite is single-process: --role web/worker need PostgreSQL)"
+    redis = "events shared through Redis" if settings.redis.url is not None else "no redis.url: events stay per process"
+    return f"one or several (--role web/worker on PostgreSQL; {redis})"
+
+
 EXAMPLES = """\
 examples:
   inbox serve                                   # SQLite in the data directory, in-app chat, default rules
@@ -284,6 +318,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080; 0 picks a free one)")
     s.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                    help="how much to log (default: INFO)")
+    s.add_argument("--log-format", default="text", choices=["text", "json"],
+                   help="text lines, or one JSON object per line for a log collector (default: text)")
+    s.add_argument("--role", default="all", choices=["all", "web", "worker"], help=ROLE_HELP)
 
     dbp = sub.add_parser("db", help="database maintenance", description="database maintenance")
     dbsub = dbp.add_subparsers(dest="db_command", required=True, metavar="{upgrade}")
@@ -291,7 +328,9 @@ def parser() -> argparse.ArgumentParser:
 
     add_user_commands(sub, common, _settings)
 
-    add(sub, "check-config", cmd_check_config, "validate the config; errors name the file and key")
+    cc = add(sub, "check-config", cmd_check_config, "validate the config; errors name the file and key")
+    cc.add_argument("--role", default="all", choices=["all", "web", "worker"],
+                    help="check for a process of this role (web and worker need PostgreSQL)")
     sc = add(sub, "scan", cmd_scan, "sensitive-data detector as a filter (JSON lines in and out)")
     sc.add_argument("--plain", action="store_true", help='one text per input line instead of {"text": ...} objects')
     add(sub, "classify", cmd_classify, "issue-type classifier as a filter (JSON lines in and out)")

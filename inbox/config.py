@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from connectors.base import ConnectorConfig
 from connectors.registry import connector_class
@@ -73,6 +73,18 @@ class InboxSettings(_Strict):
     private_link_ttl_days: float = Field(7, gt=0, le=365)
 
 
+class RedisSettings(_Strict):
+    # Several processes share events (agent sockets, in-app chat replies) through Redis Streams; None: in-process.
+    url: SecretStr | None = None  # may carry a password (redis://:PASSWORD@host:6379/0): never printed
+    prefix: str = Field("inbox", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")  # every key this inbox uses starts with it
+
+
+class MetricsSettings(_Strict):
+    # /metrics answers admins (bearer or session) and, when set, `Authorization: Bearer <token>` (a scraper);
+    # never anyone else.
+    token: SecretStr | None = None
+
+
 @dataclass(frozen=True)
 class ConnectorEntry:
     name: str
@@ -91,6 +103,8 @@ class Settings:
     notices: tuple[str, ...] = ()  # worth saying, not errors (a legacy database location, a disabled connector)
     data_dir: Path = field(default_factory=lambda: default_data_dir().absolute())
     default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def database_url(self) -> str:
@@ -207,7 +221,7 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     unset: dict[str, str] = {}
     data = _substitute(data, environ, "", unset)
     problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
-    known = ["database", "server", "routing", "inbox", "connectors", "guard"]
+    known = ["database", "server", "routing", "inbox", "connectors", "guard", "redis", "metrics"]
     for key in data:
         if key not in known:
             problems.append(f"{source}: {key}: unknown section" + did_you_mean(str(key), known))
@@ -229,6 +243,8 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     server = section("server", ServerSettings)
     routing = section("routing", RoutingSettings)
     inbox = section("inbox", InboxSettings)
+    redis = section("redis", RedisSettings)
+    metrics = section("metrics", MetricsSettings)
     connectors = _parse_connectors(raw_connectors, source, problems, environ, notices)
     public_url = server.public_url or f"http://{server.host}:{server.port}"
     for entry in connectors:  # checks a connector can only make knowing the server (Telegram's webhook URL rules)
@@ -248,7 +264,8 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
             problems.extend(describe(e, source, "guard", GuardPolicy))
     if problems:
         raise ConfigError(problems)
-    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices))
+    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices),
+                    redis=redis, metrics=metrics)
 
 
 def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -43,6 +44,7 @@ from inbox.domain import (
     format_ticket,
     utcnow,
 )
+from inbox.cluster.claims import ClaimLease, recover_expired, renew
 from inbox.events import Event, EventBus
 from inbox.private_links import DEFAULT_TTL, mask_issued_tokens, new_token, record_link
 from inbox.recipients import customer_identity
@@ -60,6 +62,10 @@ INTERRUPTED_FLAG = "interrupted"
 RESUME = "resume"  # outbox state: found in `sending` at start-up; re-pushed or marked interrupted once its connector runs
 # A reply the admin's policy let carry a secret is stored masked; what the agent typed lives only in this process.
 MASKED_SECRET_FLAG = "masked_secret"
+SECRET_REPLY_NEEDS_ONE_PROCESS = (
+    "not sent: this reply carries a secret the policy allows, which is sent as typed but never stored; with several "
+    "inbox processes another one would send it and could not: send it without the secret, or run the inbox as one "
+    "process (--role all)")
 CLEAR_TEXT_LOST = ("not sent: this reply carried a secret that is never stored, and the server restarted before it "
                    "went out; write the reply again")
 
@@ -77,8 +83,14 @@ class OutboxDispatcher:
         public_url: str,
         *,
         link_ttl: timedelta = DEFAULT_TTL,
+        claims: ClaimLease | None = None,
     ) -> None:
         self.engine = engine
+        # None: this is the only sending process (a row in `sending` at start-up was ours). Else claims carry a
+        # lease other processes honour until it runs out (inbox.cluster.claims).
+        self.claims = claims
+        self.sends_secret_replies = True  # False where another process may send it (inbox.cluster.runtime)
+        self._claims_checked = 0.0
         self.link_ttl = link_ttl
         self.events = events
         self.connector = connector
@@ -102,9 +114,12 @@ class OutboxDispatcher:
             self._clear_text.pop(message_id, None)
 
     async def start(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(update(outbox).where(outbox.c.state == "sending").values(
-                state=RESUME, next_attempt_at=utcnow(), last_error="interrupted by a restart", updated_at=utcnow()))
+        if self.claims is not None:
+            await recover_expired(self.engine)  # only the dead's claims: a live worker's sends are its own
+        else:
+            async with self.engine.begin() as conn:
+                await conn.execute(update(outbox).where(outbox.c.state == "sending").values(
+                    state=RESUME, next_attempt_at=utcnow(), last_error="interrupted by a restart", updated_at=utcnow()))
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
@@ -115,10 +130,20 @@ class OutboxDispatcher:
         self._task = None
         self._senders.clear()
 
+    async def _keep_claims(self) -> None:
+        """Renew this process's claims and recover those of processes that died (several processes only)."""
+        if self.claims is None or time.monotonic() - self._claims_checked < self.claims.renew_every:
+            return
+        self._claims_checked = time.monotonic()
+        await renew(self.engine, self.claims)
+        if await recover_expired(self.engine):
+            self.wake()
+
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             try:
+                await self._keep_claims()
                 due = await self._due_connectors()
             except Exception:  # the database may be briefly unavailable; try again shortly
                 log.exception("outbox poll failed")
@@ -154,18 +179,21 @@ class OutboxDispatcher:
     async def _drain(self, connector_name: str) -> None:
         while True:
             async with self.engine.begin() as conn:
+                # SKIP LOCKED (PostgreSQL; SQLite has one writer): workers never queue behind each other's rows.
                 row = (await conn.execute(
                     select(outbox).where(and_(
                         outbox.c.connector == connector_name, outbox.c.state.in_(("queued", RESUME)),
                         outbox.c.next_attempt_at <= utcnow(),
-                    )).order_by(outbox.c.id).limit(1)
+                    )).order_by(outbox.c.id).limit(1).with_for_update(skip_locked=True)
                 )).first()
                 if row is None:
                     return
+                claim = {} if self.claims is None else {"claimed_by": self.claims.process,
+                                                        "lease_until": self.claims.until()}
                 # `row.state` stays what it was before the claim: _deliver tells a resumed send from a new one.
                 claimed = await conn.execute(
                     update(outbox).where(and_(outbox.c.id == row.id, outbox.c.state == row.state))
-                    .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=utcnow())
+                    .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=utcnow(), **claim)
                 )
                 if claimed.rowcount != 1:
                     continue

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, SecretStr
 from sqlalchemy import and_, or_, select
@@ -22,9 +23,12 @@ from connectors.registry import connector_class
 from inbox import logsecrets
 from inbox.domain import InboundMessage, utcnow
 from inbox.pipeline.core import Pipeline
-from inbox.store.ops import select_by_pairs
+from inbox.store.ops import insert_ignore, select_by_pairs
 from inbox.store.schema import connector_state, messages, thread_links
 from inbox.views import iso
+
+if TYPE_CHECKING:
+    from inbox.cluster.leases import ConnectorLeases
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
@@ -37,12 +41,20 @@ class Health:
     last_sync: datetime | None = None
     next_retry_at: datetime | None = None
     next_allowed_at: datetime | None = None
+    # Several processes (inbox.cluster.leases): the process running the receive loop, and whether it is this one.
+    holder: str | None = None
+    receiving: bool | None = None
+    delivered: int = 0  # inbound messages handed to the pipeline by this process (/metrics)
+    ingest_lag: float | None = None  # seconds from the newest message's own time to its storing, last delivery
 
     def as_json(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "state": self.state, "last_error": self.last_error, "last_sync": iso(self.last_sync),
             "next_retry_at": iso(self.next_retry_at), "next_allowed_at": iso(self.next_allowed_at),
         }
+        if self.receiving is not None:
+            body["receive_loop"] = {"holder": self.holder, "here": self.receiving}
+        return body
 
 
 def secret_values(config: ConnectorConfig) -> list[str]:
@@ -69,10 +81,15 @@ class PipelineHost:
         self.engine = engine
         self.health = health
         self._redact = redact
+        # Several processes: `relay(thread_key, frame)` reaches chat sockets on the others (inbox.cluster.chat_relay).
+        self.relay = None
 
     async def deliver(self, batch: Sequence[InboundMessage], checkpoint: dict[str, str] | None = None) -> list[int | None]:
         ids = await self.pipeline.ingest(batch, (self.name, checkpoint) if checkpoint else None)
         self.health.last_sync = utcnow()
+        if batch:  # for /metrics: how many came in, and how late the newest of them was stored
+            self.health.delivered += len(batch)
+            self.health.ingest_lag = max(0.0, (self.health.last_sync - max(m.sent_at for m in batch)).total_seconds())
         return ids
 
     async def existing_provider_ids(self, connector: str, provider_ids: Sequence[str]) -> set[str]:
@@ -91,6 +108,14 @@ class PipelineHost:
 
     async def save_checkpoint(self, checkpoint: dict[str, str]) -> None:
         await self.pipeline.ingest([], (self.name, checkpoint))
+
+    async def claim_checkpoint(self, checkpoint: dict[str, str]) -> dict[str, str]:
+        """Store these values only where none is stored yet; returns what is stored. Processes starting together
+        agree on one value (the in-app chat's visitor signing key) instead of the last writer's."""
+        async with self.engine.begin() as conn:
+            await insert_ignore(conn, connector_state, [
+                {"connector": self.name, "key": k, "value": v} for k, v in checkpoint.items()])
+        return await self.load_checkpoint()
 
     def mark_synced(self, next_allowed_at: datetime | None = None) -> None:
         self.health.last_sync = utcnow()
@@ -129,8 +154,11 @@ class Runtime:
 
 
 class Supervisor:
-    def __init__(self, pipeline: Pipeline, engine: AsyncEngine, public_url: str = "http://127.0.0.1:8080") -> None:
+    def __init__(self, pipeline: Pipeline, engine: AsyncEngine, public_url: str = "http://127.0.0.1:8080",
+                 leases: ConnectorLeases | None = None) -> None:
         self.pipeline = pipeline
+        self.leases = leases  # None: this process is the only one, every receive loop runs here
+        self.relay_for = None  # name -> relay callable for its connector's host, or None (inbox.cluster.chat_relay)
         self.engine = engine
         self.public_url = public_url.rstrip("/")
         self.runtimes: dict[str, Runtime] = {}
@@ -156,6 +184,8 @@ class Supervisor:
         logsecrets.register(secrets)  # whatever the connector or its libraries log, these never appear
         health = Health()
         host = PipelineHost(name, self.pipeline, self.engine, health, self.redactor(secrets))
+        if self.relay_for is not None:
+            host.relay = self.relay_for(name)
         connector = connector_class(config.type)(name, config, host)
         rt = Runtime(name, config, connector, health, secrets=secrets)
         self.runtimes[name] = rt
@@ -208,6 +238,33 @@ class Supervisor:
             await rt.connector.stop()
         rt.health.state = "stopped"
 
+    async def _receive(self, rt: Runtime) -> None:
+        if self.leases is None or type(rt.connector).run is Connector.run:
+            await rt.connector.run()
+            await asyncio.Event().wait()  # a push-only connector stays up until stopped
+        rt.health.receiving = False
+
+        def note(holder: str | None) -> None:
+            rt.health.holder = holder
+            rt.health.receiving = holder is not None and holder == self.leases.process  # type: ignore[union-attr]
+
+        # Sending works meanwhile (state `running`); only the receive loop waits for the lease.
+        async with self.leases.hold(rt.name, note) as lost:
+            loop = asyncio.create_task(rt.connector.run(), name=f"receive:{rt.name}")
+            gone = asyncio.create_task(lost.wait())
+            try:
+                await asyncio.wait({loop, gone}, return_when=asyncio.FIRST_COMPLETED)
+                if gone.done():
+                    raise TransientError("the receive lease was lost; taking it again")
+                loop.result()  # the loop's own failure, if any
+                await gone  # returned by itself (push-only in this mode): keep the lease until stopped
+                raise TransientError("the receive lease was lost; taking it again")
+            finally:
+                for task in (loop, gone):
+                    task.cancel()
+                await asyncio.gather(loop, gone, return_exceptions=True)
+                rt.health.receiving = False
+
     async def _supervise(self, rt: Runtime) -> None:
         redact = self.redactor(rt.secrets)
         failures = 0
@@ -219,8 +276,7 @@ class Supervisor:
                 rt.health.next_retry_at = None
                 rt.started.set()
                 failures = 0
-                await rt.connector.run()
-                await asyncio.Event().wait()  # a push-only connector stays up until stopped
+                await self._receive(rt)
             except asyncio.CancelledError:
                 raise
             except AuthError as e:

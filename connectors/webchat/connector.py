@@ -95,7 +95,11 @@ class WebchatConnector(Connector):
         key = saved.get("visitor_key")
         if key is None:
             key = secrets.token_hex(32)
-            await self.host.save_checkpoint({"visitor_key": key})
+            claim = getattr(self.host, "claim_checkpoint", None)
+            if claim is not None:  # several processes start at once: all sign with the key stored first
+                key = (await claim({"visitor_key": key}))["visitor_key"]
+            else:
+                await self.host.save_checkpoint({"visitor_key": key})
         self._visitor_key = bytes.fromhex(key)
 
     async def stop(self) -> None:
@@ -108,12 +112,19 @@ class WebchatConnector(Connector):
         now = utcnow()
         frame = {"type": "message", "id": message.message_id, "text": message.text, "from": "agent",
                  "created_at": _iso(now)}
-        for ws in list(self._sockets.get(message.thread_key, ())):
+        await self.push(message.thread_key, frame)
+        relay = getattr(self.host, "relay", None)
+        if relay is not None:  # several processes: the customer's socket may be open on another one
+            await relay(message.thread_key, frame)
+        return SendResult(provider_id=f"agent:{message.idempotency_key}", sent_at=now)
+
+    async def push(self, thread_key: str, frame: dict[str, object]) -> None:
+        """A frame to this customer's sockets open on this process."""
+        for ws in list(self._sockets.get(thread_key, ())):
             try:
                 await ws.send_json(frame)
             except (ConnectionError, RuntimeError):
                 pass  # a closing socket: the customer sees it in the history on reconnect
-        return SendResult(provider_id=f"agent:{message.idempotency_key}", sent_at=now)
 
     def private_recipient(self, public_sender: ContactIdentity) -> ContactIdentity | None:
         return public_sender

@@ -1,6 +1,7 @@
 """Conversations and messages: list with filters, read, reply (through the guard), notes, changes."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -23,7 +24,7 @@ from inbox.domain import (
     utcnow,
 )
 from inbox.events import Event
-from inbox.outbox import MASKED_SECRET_FLAG
+from inbox.outbox import MASKED_SECRET_FLAG, SECRET_REPLY_NEEDS_ONE_PROCESS
 from inbox.recipients import customer_identity, identity_json
 from inbox.replies import choose_target, enqueue_reply
 from inbox.store.ops import insert_ignore
@@ -299,6 +300,10 @@ async def _queue_reply(request: web.Request, conn: AsyncConnection, conv: Any, a
     stored masked: the typed text is handed to the dispatcher in memory (sending the mask would give the customer
     "[otp removed]", which makes allowing the kind pointless)."""
     app = ctx(request)
+    if typed.masked and not app.dispatcher.sends_secret_replies:
+        # Never stored in clear, so another process could not send it as typed: refused before anything is stored.
+        raise web.HTTPConflict(text=json.dumps({"error": SECRET_REPLY_NEEDS_ONE_PROCESS}),
+                               content_type="application/json")
     goes_private = wants_private or (decision is not None and decision.route == Visibility.PRIVATE)
     queued = await enqueue_reply(
         conn, conv.id, typed.text, Visibility.PRIVATE if goes_private else Visibility.PUBLIC, now,

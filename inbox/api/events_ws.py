@@ -63,10 +63,13 @@ async def serve_events(request: web.Request) -> web.StreamResponse:
     presence_team: int | None = None
     teams = _TeamLookup(app.engine)
     with app.events.subscribe() as sub:
-        tasks = [asyncio.create_task(_pump(session, sub, live)),
-                 asyncio.create_task(_recheck(session, live, app.engine,
-                                                  app.settings.inbox.session_recheck_seconds))]
+        tasks: list[asyncio.Task[None]] = []
         try:
+            # Subscribed first, then the replay: nothing falls between; what both carry is sent once (by event id).
+            replayed = await replay_missed(session, app.events, request.query.get("last_event_id"))
+            tasks += [asyncio.create_task(_pump(session, sub, live, replayed)),
+                      asyncio.create_task(_recheck(session, live, app.engine,
+                                                   app.settings.inbox.session_recheck_seconds))]
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
                     continue
@@ -128,17 +131,50 @@ def _presence_target(data: str) -> tuple[str, int] | None:
     return state, cid
 
 
-async def _pump(session: LiveSession, sub, live) -> None:  # noqa: ANN001 - Subscription, LiveSessions
+def _for_agent(agent: Agent, event: Event) -> bool:
+    """Whether this agent receives the event: the same test live and replayed events pass."""
+    if event.type == "mention" and event.payload.get("agent_id") != agent.id:
+        return False
+    if event.type == "presence" and event.payload.get("agent_id") == agent.id:
+        return False  # one's own presence is no news
+    return can_see(agent, event.team_id)
+
+
+async def replay_missed(session: LiveSession, bus, last_event_id: str | None) -> tuple[int, int] | None:  # noqa: ANN001
+    """A reconnecting socket's missed events (`?last_event_id=`, the `event_id` of the last event it got), when the
+    bus keeps them (Redis); else, or when it missed too much, `resync` (reload). Returns the last id replayed."""
+    if last_event_id is None:
+        return None
+    from inbox.cluster.redis_bus import parse_id
+
+    replay = getattr(bus, "replay", None)
+    try:
+        missed = await replay(last_event_id) if replay is not None and parse_id(last_event_id) else None
+    except Exception:  # noqa: BLE001 - Redis away for a moment: a reload is the honest answer
+        missed = None
+    if missed is None:
+        await session.ws.send_json({"type": "resync"})
+        return None
+    last = parse_id(last_event_id)
+    for event in missed:
+        if _for_agent(session.agent, event):
+            await session.ws.send_json(event.payload if event.type != "resync" else {"type": "resync"})
+        last = parse_id(str(event.payload.get("event_id", ""))) or last
+    return last
+
+
+async def _pump(session: LiveSession, sub, live, replayed: tuple[int, int] | None = None) -> None:  # noqa: ANN001
     while True:
         event = await sub.get()
         if not live.is_open(session):
             return  # its session ended: not one more event, even while the closing handshake runs
-        agent = session.agent
-        if event.type == "mention" and event.payload.get("agent_id") != agent.id:
-            continue
-        if event.type == "presence" and event.payload.get("agent_id") == agent.id:
-            continue  # one's own presence is no news
-        if can_see(agent, event.team_id):
+        if replayed is not None:
+            from inbox.cluster.redis_bus import parse_id
+
+            seen = parse_id(str(event.payload.get("event_id", "")))
+            if seen is not None and seen <= replayed:
+                continue  # sent by the replay already
+        if _for_agent(session.agent, event):
             await session.ws.send_json(event.payload if event.type != "resync" else {"type": "resync"})
 
 

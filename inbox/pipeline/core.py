@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from inbox.cluster.thread_locks import lock_threads
 from inbox.config import InboxSettings
 from inbox.contacts import link_verified
 from inbox.domain import InboundMessage, utcnow
@@ -166,6 +167,8 @@ class Pipeline:
     ) -> tuple[list[int | None], PersistedBatch]:
         now = utcnow()
         ids: list[int | None] = [None] * len(msgs)
+        # Several processes: whoever else stores messages of these threads or senders now goes first or waits.
+        await lock_threads(conn, msgs)
         existing = await _existing_ids(conn, [(m.connector, m.provider_id) for m in msgs])
         applied_edits = await _applied_edits(conn, [(m.connector, m.provider_id) for m in msgs if m.edit_of])
         originals = await _existing_ids(conn, [(m.connector, m.edit_of) for m in msgs if m.edit_of])

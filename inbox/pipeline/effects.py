@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from inbox.cluster.thread_locks import lock_round_robin
+
 from inbox.domain import ConversationStatus, Visibility, format_ticket
 from inbox.pipeline.stages import PipelineItem, StoredMask, WebhookCall
 from inbox.pipeline.threads import ConversationState
@@ -49,6 +51,9 @@ class RoundRobin:
 
     async def pick(self, conn: AsyncConnection, team_id: int) -> int | None:
         if team_id not in self._load:
+            # Several processes: one team's counts are read by one transaction at a time, each after the last
+            # one's assignments committed, so two processes never both give "the least loaded" the next two.
+            await lock_round_robin(conn, team_id)
             open_count = (
                 select(func.count())
                 .where(and_(conversations.c.assignee_id == agents.c.id,

@@ -266,6 +266,9 @@ outbox = Table(
     Column("last_error", Text),
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
+    # Several processes (inbox.cluster.claims): who is sending this row, and until when that claim holds.
+    Column("claimed_by", String(200)),
+    _ts("lease_until"),
     Index("ix_outbox_state_next", "state", "next_attempt_at"),
 )
 

@@ -204,6 +204,8 @@ HANDLER_RULES: dict[tuple[str, str], dict[str, int]] = {
     ("DELETE", "/api/v1/canned-replies/{id}"): {"other_team_agent": 403},
     # A contact is seen by whoever may see one of its conversations: here only team red's (404, as conversations).
     ("GET", "/api/v1/contacts/{id}"): {"other_team_agent": 404},
+    # Admins, or a scraper with the configured metrics token (inbox.cluster.metrics); nobody else.
+    ("GET", "/metrics"): {"admin": 200, "team_agent": 403, "other_team_agent": 403, "none": 401, "expired": 401},
 }
 EXPECTED: dict[Access, dict[str, str | int]] = {
     "public": {c: "ok" for c in CALLERS},
