@@ -105,6 +105,7 @@ class Settings:
     default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
     redis: RedisSettings = field(default_factory=RedisSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    sla: dict[str, Any] = field(default_factory=dict)  # SLA calendars and policies (inbox.sla.policy), validated
 
     @property
     def database_url(self) -> str:
@@ -221,7 +222,7 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     unset: dict[str, str] = {}
     data = _substitute(data, environ, "", unset)
     problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
-    known = ["database", "server", "routing", "inbox", "connectors", "guard", "redis", "metrics"]
+    known = ["database", "server", "routing", "inbox", "connectors", "guard", "redis", "metrics", "sla"]
     for key in data:
         if key not in known:
             problems.append(f"{source}: {key}: unknown section" + did_you_mean(str(key), known))
@@ -262,10 +263,14 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
             GuardPolicy.model_validate(guard)
         except ValidationError as e:
             problems.extend(describe(e, source, "guard", GuardPolicy))
+    sla = data.get("sla") or {}
+    from inbox.sla.policy import config_problems
+
+    problems.extend(f"{source}: {line}" for line in config_problems(sla))
     if problems:
         raise ConfigError(problems)
     return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices),
-                    redis=redis, metrics=metrics)
+                    redis=redis, metrics=metrics, sla=sla if isinstance(sla, dict) else {})
 
 
 def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:

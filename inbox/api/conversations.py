@@ -27,6 +27,7 @@ from inbox.events import Event
 from inbox.outbox import MASKED_SECRET_FLAG, SECRET_REPLY_NEEDS_ONE_PROCESS
 from inbox.recipients import customer_identity, identity_json
 from inbox.replies import choose_target, enqueue_reply
+from inbox.sla.views import sla_conditions, sla_order, sla_views
 from inbox.store.ops import insert_ignore
 from inbox.store.search import index_messages
 from inbox.store.schema import (
@@ -82,9 +83,11 @@ async def conversation_views(conn: AsyncConnection, rows: list[Any]) -> list[dic
     people = await _contacts(conn, {r.contact_id for r in rows})
     assignees = await _agents(conn, {r.assignee_id for r in rows if r.assignee_id})
     team_names = {t.id: t.name for t in await conn.execute(select(teams))}
+    service_levels = await sla_views(conn, ids)
     out = []
     for r in rows:
         view = conversation_core(r, tags[r.id])
+        view["sla"] = service_levels.get(r.id)
         view["contact"] = people.get(r.contact_id)
         view["assignee"] = assignees.get(r.assignee_id) if r.assignee_id else None
         view["team"] = team_names.get(r.team_id) if r.team_id else None
@@ -120,6 +123,7 @@ def _filters(agent: Agent, q: Any) -> list[Any]:
         conds.append(exists().where(and_(conversation_tags.c.conversation_id == conversations.c.id,
                                          conversation_tags.c.tag == q["tag"])))
     conds.extend(date_range(q))  # `q` (search) is answered by inbox.api.search_query from the indexes
+    conds.extend(sla_conditions(q))
     return conds
 
 
@@ -139,7 +143,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     async with ctx(request).engine.connect() as conn:
         if q.get("q", "").strip():
             return await search_response(conn, agent, conds, q, limit)
-        return await list_response(conn, agent, conds, q, limit, offset)
+        return await list_response(conn, agent, conds, q, limit, offset, order=sla_order(q))
 
 
 @routes.get("/api/v1/conversations/counts")

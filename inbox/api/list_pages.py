@@ -53,11 +53,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 async def list_response(conn: AsyncConnection, agent: Agent, conds: list[Any], q: Any, limit: int,
-                        offset: int) -> web.Response:
+                        offset: int, order: list[Any] | None = None) -> web.Response:
+    """`order`: another order than the list's own (`sort=sla_due`); such a list pages by offset, not by cursor."""
     from inbox.api.conversations import conversation_views
 
     conds = list(conds)
-    if q.get("cursor"):
+    if q.get("cursor") and order is None:
         try:
             at, cid = decode_cursor(q["cursor"])
         except ValueError as e:
@@ -67,14 +68,16 @@ async def list_response(conn: AsyncConnection, agent: Agent, conds: list[Any], q
         conds += [column <= at, or_(column < at, conversations.c.id < cid)]
         offset = 0
     stmt = (select(conversations).where(and_(*conds)) if conds else select(conversations)).order_by(
-        conversations.c.last_message_at.desc(), conversations.c.id.desc())
+        *(order or [conversations.c.last_message_at.desc(), conversations.c.id.desc()]))
     rows = (await conn.execute(stmt.limit(limit + 1).offset(offset))).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    total, capped = await _total(conn, agent, conds if not q.get("cursor") else conds[:-2], q)
+    keyset = bool(q.get("cursor")) and order is None
+    total, capped = await _total(conn, agent, conds[:-2] if keyset else conds, q)
     body: dict[str, Any] = {
         "conversations": await conversation_views(conn, rows), "total": total, "total_capped": capped,
-        "next_cursor": encode_cursor(rows[-1].last_message_at, rows[-1].id) if more and rows else None,
+        "next_cursor": encode_cursor(rows[-1].last_message_at, rows[-1].id) if more and rows and order is None
+        else None,
     }
     return web.json_response(body)
 
