@@ -88,6 +88,7 @@ class Settings:
     inbox: InboxSettings = field(default_factory=InboxSettings)
     connectors: tuple[ConnectorEntry, ...] = ()
     guard: dict[str, Any] = field(default_factory=dict)  # validated by routing.guard.GuardPolicy where it is used
+    impersonation: dict[str, Any] = field(default_factory=dict)  # routing.impersonation.ImpersonationSettings
     notices: tuple[str, ...] = ()  # worth saying, not errors (a legacy database location, a disabled connector)
     data_dir: Path = field(default_factory=lambda: default_data_dir().absolute())
     default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
@@ -207,7 +208,7 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     unset: dict[str, str] = {}
     data = _substitute(data, environ, "", unset)
     problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
-    known = ["database", "server", "routing", "inbox", "connectors", "guard"]
+    known = ["database", "server", "routing", "inbox", "connectors", "guard", "impersonation"]
     for key in data:
         if key not in known:
             problems.append(f"{source}: {key}: unknown section" + did_you_mean(str(key), known))
@@ -241,9 +242,26 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
             GuardPolicy.model_validate(guard)
         except ValidationError as e:
             problems.extend(describe(e, source, "guard", GuardPolicy))
+    impersonation = _impersonation_section(data.get("impersonation"), source, problems)
     if problems:
         raise ConfigError(problems)
-    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices))
+    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices),
+                    impersonation=impersonation)
+
+
+def _impersonation_section(raw: Any, source: str, problems: list[str]) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: impersonation: must be a mapping")
+        return {}
+    from routing.impersonation import ImpersonationSettings
+
+    try:
+        ImpersonationSettings.model_validate(raw)
+    except ValidationError as e:
+        problems.extend(describe(e, source, "impersonation", ImpersonationSettings))
+    return raw
 
 
 def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:

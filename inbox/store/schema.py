@@ -312,3 +312,24 @@ canned_replies = Table(
     Column("created_by", _Id, ForeignKey("agents.id")),
     _ts("created_at", nullable=False),
 )
+
+# Accounts seen impersonating us (routing.impersonation), one row per platform account, with the latest evidence.
+impersonators = Table(
+    "impersonators",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("platform", String(20), nullable=False),  # x | telegram
+    Column("account_id", String(64), nullable=False),  # the platform's user id
+    Column("handle", String(100)),
+    Column("display_name", String(200)),
+    Column("score", Float, nullable=False),
+    Column("signals", JSON, nullable=False),  # [{"name", "weight", "detail"}] of the latest sighting
+    Column("excerpt", Text),  # what it said last (as stored: secrets masked)
+    Column("conversation_id", _Id, ForeignKey("conversations.id")),  # where it was seen last
+    Column("provider_id", String(500)),
+    Column("times_seen", Integer, nullable=False, default=1),
+    Column("status", String(20), nullable=False, default="open"),  # open | reported | dismissed
+    _ts("first_seen", nullable=False),
+    _ts("last_seen", nullable=False),
+    UniqueConstraint("platform", "account_id"),
+)
