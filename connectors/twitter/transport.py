@@ -41,7 +41,8 @@ DM_EVENT_FIELDS = [
     "id", "event_type", "text", "sender_id", "dm_conversation_id", "created_at", "participant_ids",
     "attachments", "referenced_tweets",
 ]
-TWEET_FIELDS = ["conversation_id", "created_at", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang"]
+TWEET_FIELDS = ["conversation_id", "created_at", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang",
+                "entities"]  # entities: t.co links' expanded URLs
 USER_FIELDS = ["name", "username", "protected"]
 PAGE_SIZE = 100
 
@@ -188,6 +189,18 @@ class XApi:
                 user_id, user_auth=self.mentions_use_user_auth, since_id=since_id, start_time=start_time,
                 tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS,
                 max_results=PAGE_SIZE, pagination_token=pagination_token,
+            ),
+        )
+
+    async def search_recent(
+        self, query: str, *, since_id: str | None, next_token: str | None
+    ) -> tuple[TweetPage, RateHeaders]:
+        """GET /2/tweets/search/recent (the last 7 days); app-only auth when a bearer token is configured."""
+        return await self._call(
+            TweetPage,
+            lambda c: c.search_recent_tweets(
+                query, user_auth=self.mentions_use_user_auth, since_id=since_id, next_token=next_token,
+                tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS, max_results=PAGE_SIZE,
             ),
         )
 

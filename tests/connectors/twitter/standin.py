@@ -83,6 +83,8 @@ class XStandin:
     hidden: set[str] = field(default_factory=set)
     always_fields: set[str] = field(default_factory=set)  # pretend X started sending these unasked (new fields)
     empty_pages_first: int = 0  # answer this many list calls with an empty page that still has a next_token
+    hidden_from_search: set[str] = field(default_factory=set)  # tweets recent search does not (yet) index
+    search_queries: list[str] = field(default_factory=list)  # every recent-search query answered
 
     def __post_init__(self) -> None:
         # Snowflakes like X's: milliseconds since X's epoch in the top bits, a sequence number below.
@@ -104,6 +106,9 @@ class XStandin:
         app.router.add_post("/2/dm_conversations/with/{participant}/messages", self._dm_with)
         app.router.add_post("/2/dm_conversations/{conversation}/messages", self._dm_in_conversation)
         app.router.add_put("/2/tweets/{id}/hidden", self._hide)
+        from tests.connectors.twitter.standin_search import install
+
+        install(self, app)  # GET /2/tweets/search/recent (conversation watching)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
