@@ -85,6 +85,7 @@ class XStandin:
     empty_pages_first: int = 0  # answer this many list calls with an empty page that still has a next_token
     hidden_from_search: set[str] = field(default_factory=set)  # tweets recent search does not (yet) index
     search_queries: list[str] = field(default_factory=list)  # every recent-search query answered
+    search_log: list[tuple[float, list[str]]] = field(default_factory=list)  # (answered at, tweet ids in the answer)
 
     def __post_init__(self) -> None:
         # Snowflakes like X's: milliseconds since X's epoch in the top bits, a sequence number below.

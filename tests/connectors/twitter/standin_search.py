@@ -106,4 +106,5 @@ async def search_recent(peer: base.XStandin, request: web.Request) -> web.Respon
     if data:
         body["meta"].update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
     peer.search_queries.append(query)
+    peer.search_log.append((time.time(), [t["id"] for t in data]))
     return base._ok(request, body)
