@@ -88,10 +88,10 @@ class Settings:
     inbox: InboxSettings = field(default_factory=InboxSettings)
     connectors: tuple[ConnectorEntry, ...] = ()
     guard: dict[str, Any] = field(default_factory=dict)  # validated by routing.guard.GuardPolicy where it is used
-    impersonation: dict[str, Any] = field(default_factory=dict)  # routing.impersonation.ImpersonationSettings
     notices: tuple[str, ...] = ()  # worth saying, not errors (a legacy database location, a disabled connector)
     data_dir: Path = field(default_factory=lambda: default_data_dir().absolute())
     default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
+    impersonation: dict[str, Any] = field(default_factory=dict)  # routing.impersonation.ImpersonationSettings
 
     @property
     def database_url(self) -> str:
