@@ -249,5 +249,6 @@ def build_app(settings: Settings) -> web.Application:
                              return_exceptions=True)
 
     app.cleanup_ctx.append(lifecycle)
+    app.on_startup.append(impersonation_api.load_saved_registry)  # after lifecycle: needs the database
     app.on_shutdown.append(close_sockets)
     return app

@@ -10,9 +10,14 @@ import time
 from collections import deque
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inbox.api.access import access, path_id
-from inbox.api.context import ctx, json_error, read_json
+from inbox.api.access import CALLER, access, path_id
+from inbox.api.context import CTX, ctx, json_error, read_json
+from inbox.domain import utcnow
+from inbox.store.ops import upsert
+from inbox.store.schema import official_registry
 from inbox.impersonators import STATUSES, list_impersonators, set_status
 from routing.impersonation.registry import OfficialRegistry
 from routing.impersonation.verify import MAX_INPUT, Answer, check
@@ -48,12 +53,31 @@ def _rate_limited(request: web.Request) -> bool:
 
 # ---- admin: registry ------------------------------------------------------------------------------------------
 
+async def load_saved_registry(app: web.Application) -> None:
+    """On start (after the app's lifecycle opened the database): the registry an admin saved, if any."""
+    context = app.get(CTX)
+    if context is not None:
+        holder_for(context.settings).use_registry(await saved_registry(context.engine))
+
+
+async def saved_registry(engine: AsyncEngine) -> OfficialRegistry | None:
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(official_registry.c.data).where(official_registry.c.id == 1))).first()
+    if row is None:
+        return None
+    try:
+        return OfficialRegistry.model_validate(row.data)
+    except ValidationError:  # saved by a version with other rules: the config file's stays in force
+        return None
+
+
 @routes.get("/api/v1/admin/impersonation/registry")
 @access("admin")
 async def get_registry(request: web.Request) -> web.Response:
     holder = holder_for(ctx(request).settings)
     current = holder.current
-    return web.json_response({"registry": current.registry.model_dump(mode="json"), "enabled": current.enabled,
+    return web.json_response({"registry": current.registry.model_dump(mode="json"),
+                              "source": "saved" if holder.saved else "config", "enabled": current.enabled,
                               "threshold": current.threshold, "actions": current.actions.model_dump()})
 
 
@@ -66,8 +90,12 @@ async def put_registry(request: web.Request) -> web.Response:
     except ValidationError as e:
         problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
         return json_error(400, "invalid registry", problems=problems[:20])
-    holder_for(ctx(request).settings).replace_registry(registry)
-    return web.json_response({"registry": registry.model_dump(mode="json")})
+    async with ctx(request).engine.begin() as conn:
+        await upsert(conn, official_registry, [{"id": 1, "data": registry.model_dump(mode="json"),
+                                                "updated_by": request[CALLER].id, "updated_at": utcnow()}],
+                     ["id"], ["data", "updated_by", "updated_at"])
+    holder_for(ctx(request).settings).use_registry(registry)
+    return web.json_response({"registry": registry.model_dump(mode="json"), "source": "saved"})
 
 
 # ---- admin: impersonators ---------------------------------------------------------------------------------------

@@ -333,3 +333,14 @@ impersonators = Table(
     _ts("last_seen", nullable=False),
     UniqueConstraint("platform", "account_id"),
 )
+
+# The official registry as an admin last saved it (one row, id 1): wins over the config file's
+# `impersonation.registry` (routing.impersonation.holder), shared by every server process.
+official_registry = Table(
+    "official_registry",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("updated_by", _Id, ForeignKey("agents.id")),
+    _ts("updated_at", nullable=False),
+)

@@ -1,44 +1,32 @@
 """The impersonation settings in force: the config file's section, with the registry an admin saved over it.
 
-The admin API replaces the registry at run time; the saved copy (`official_registry.json` in the data directory)
-wins over the config file's registry from then on, so a restart keeps the admin's edits.
+The admin API replaces the registry at run time and saves it in the database (`official_registry`, see
+inbox.api.impersonation); the saved copy wins over the config file's registry from then on, so a restart (or
+another server process, on its next load) keeps the admin's edits.
 """
 from __future__ import annotations
 
-import json
-import os
-import threading
-from pathlib import Path
 from typing import Any
 
 from routing.impersonation.registry import ImpersonationSettings, OfficialRegistry
 
-SAVED_NAME = "official_registry.json"
-
 
 class ImpersonationHolder:
-    def __init__(self, settings: ImpersonationSettings, data_dir: Path | None = None) -> None:
-        self._lock = threading.Lock()
-        self._path = data_dir / SAVED_NAME if data_dir is not None else None
-        if self._path is not None and self._path.is_file():
-            saved = OfficialRegistry.model_validate_json(self._path.read_text(encoding="utf-8"))
-            settings = settings.model_copy(update={"registry": saved})
+    def __init__(self, settings: ImpersonationSettings) -> None:
+        self._configured = settings.registry
         self._current = settings
+        self.saved = False  # the registry in force came from the database, not the config file
 
     @classmethod
-    def from_raw(cls, raw: dict[str, Any] | None, data_dir: Path | None = None) -> "ImpersonationHolder":
-        return cls(ImpersonationSettings.model_validate(raw or {}), data_dir)
+    def from_raw(cls, raw: dict[str, Any] | None) -> "ImpersonationHolder":
+        return cls(ImpersonationSettings.model_validate(raw or {}))
 
     @property
     def current(self) -> ImpersonationSettings:
         return self._current
 
-    def replace_registry(self, registry: OfficialRegistry) -> None:
-        with self._lock:
-            if self._path is not None:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self._path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(registry.model_dump(mode="json"), ensure_ascii=False, indent=2),
-                               encoding="utf-8")
-                os.replace(tmp, self._path)
-            self._current = self._current.model_copy(update={"registry": registry})
+    def use_registry(self, registry: OfficialRegistry | None) -> None:
+        """The saved registry (None: none saved, the config file's is in force). Replaces the whole settings object,
+        so a batch in the pipeline sees one registry or the other, never a mix."""
+        self.saved = registry is not None
+        self._current = self._current.model_copy(update={"registry": registry or self._configured})

@@ -15,7 +15,7 @@ _HOLDERS: dict[int, tuple["Settings", ImpersonationHolder]] = {}
 def holder_for(settings: "Settings") -> ImpersonationHolder:
     found = _HOLDERS.get(id(settings))
     if found is None or found[0] is not settings:
-        found = (settings, ImpersonationHolder.from_raw(settings.impersonation, settings.data_dir))
+        found = (settings, ImpersonationHolder.from_raw(settings.impersonation))
         _HOLDERS[id(settings)] = found
     return found[1]
 

@@ -1,4 +1,4 @@
-"""impersonators: accounts seen impersonating us, with their latest evidence
+"""impersonators: accounts seen impersonating us, with their latest evidence; the admin-saved official registry
 
 Revision ID: 0010
 Revises: 0003
@@ -36,7 +36,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_impersonators')),
     sa.UniqueConstraint('platform', 'account_id', name=op.f('uq_impersonators_platform_account_id'))
     )
+    op.create_table('official_registry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('updated_by', _Id, nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by'], ['agents.id'], name=op.f('fk_official_registry_updated_by_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_official_registry'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('official_registry')
     op.drop_table('impersonators')
