@@ -177,7 +177,7 @@ def _content_signals(text: str, registry: OfficialRegistry) -> list[Signal]:
         if asked:
             out.append(Signal("asks_for_secret", 0.6, f"asks for {asked!r}", "content"))
         push = p.PRIVATE_CONTACT.search(body)
-        if push and not _negated_before(body, push.start()):
+        if push and not _negated_before(body, push.start()) and not _reported_before(body, push.start()):
             out.append(Signal("pushes_private_contact", 0.45, f"pushes to a private channel: {push.group(0)!r}",
                               "content"))
         claim = p.SUPPORT_CLAIM.search(body)
@@ -196,6 +196,12 @@ def _content_signals(text: str, registry: OfficialRegistry) -> list[Signal]:
 def _negated_before(text: str, at: int) -> bool:
     clause = re.split(r"[.!?;。！？；,，]", text[:at])[-1]
     return bool(p.NEGATION.search(clause))
+
+
+def _reported_before(text: str, at: int) -> bool:
+    """"someone DMed me", "有人私信我": telling what happened, not asking for it."""
+    clause = re.split(r"[.!?;。！？；,，]", text[:at])[-1]
+    return bool(p.REPORTED.search(clause))
 
 
 def _asks_for_secret(text: str) -> str | None:

@@ -64,6 +64,8 @@ async def test_x_scam_reply_is_warned_about_within_seconds_and_the_customer_told
                              what="the genuine replies in the ticket")
             scam = add_reply(standin, "Sorry! Please send us a DM or validate your wallet at LINK", SCAMMER,
                              root["id"], links={"https://ourwallet-sync.app/validate": "LINK"})
+            # The customer answers the fake at once (same search answer): the warning must still go under the fake.
+            genuine.append(add_reply(standin, "are you really support?", CAROL, scam["id"]))
             await eventually(lambda: _warning_requests(standin) or None, what="the public warning")
             [warning] = _warning_requests(standin)
             fetched_at = next(at for at, ids in standin.search_log if scam["id"] in ids)

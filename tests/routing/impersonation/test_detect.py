@@ -76,7 +76,7 @@ def test_warnings_and_reported_speech_do_not_count_as_asking() -> None:
                  "有人私信我让我提供助记词，是你们吗？",
                  "@lin 千万别把助记词给任何人，说是客服的都是假的"):
         verdict = assess(x("helpful_user"), text, REG)
-        assert not verdict.flagged, (text, verdict.explain())
+        assert not verdict.flagged and not verdict.signals, (text, verdict.explain())
 
 
 def test_official_links_and_news_links_are_not_suspicious() -> None:
