@@ -290,6 +290,9 @@ def parser() -> argparse.ArgumentParser:
     add(dbsub, "upgrade", cmd_db_upgrade, "create the database or apply migrations (serve does it by itself on SQLite)")
 
     add_user_commands(sub, common, _settings)
+    from inbox.cli_impersonation import add_impersonation_commands
+
+    add_impersonation_commands(sub, common, _settings)
 
     add(sub, "check-config", cmd_check_config, "validate the config; errors name the file and key")
     sc = add(sub, "scan", cmd_scan, "sensitive-data detector as a filter (JSON lines in and out)")

@@ -1,6 +1,11 @@
 """Precision and recall of the detector on the shipped evaluation set (eval/replies.jsonl, see eval/SOURCES.md).
 
-    python -m routing.impersonation.evaluate [--split dev|holdout|all] [--errors]
+    inbox impersonation eval [--split dev|holdout|adversarial|all] [--errors]
+    (or python -m routing.impersonation.evaluate)
+
+Splits: `dev` (tuned on), `holdout` (written with dev, from the documented patterns, never tuned on) and
+`adversarial` (written after the detector, to evade it, never tuned on). The targets apply to dev + holdout; the
+adversarial figures are printed beside them to show where the rules stop.
 
 Each reply is judged as the inbox judges it in a thread: a record whose role is `customer` is the conversation's
 own customer (only a lookalike identity can flag them, see detect.assess). The "no thread context" line judges
@@ -72,21 +77,24 @@ def _line(name: str, f: Figures) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inbox impersonation eval", description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=("dev", "holdout", "all"), default="all")
+    parser.add_argument("--split", choices=("dev", "holdout", "adversarial", "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="print every misjudged record with its signals")
     args = parser.parse_args(argv)
     registry = load_registry()
     records = load_records(args.split)
-    splits = ("dev", "holdout") if args.split == "all" else (args.split,)
+    splits = ("dev", "holdout", "adversarial") if args.split == "all" else (args.split,)
     for split in splits:
         part = [r for r in records if r["split"] == split]
         print(_line(f"{split} ({len(part)} replies)", figures(part, registry)))
         for lang in ("en", "zh"):
             sub = [r for r in part if r["lang"] == lang]
             print(_line(f"  {split} {lang} ({len(sub)})", figures(sub, registry)))
-    total = figures(records, registry)
-    print(_line(f"all ({len(records)} replies)", total))
-    print(_line("all, no thread context", figures(records, registry, context=False)))
+    documented = [r for r in records if r["split"] != "adversarial"]
+    total = figures(documented, registry)
+    print(_line(f"dev+holdout ({len(documented)} replies)", total))
+    print(_line("dev+holdout, no context", figures(documented, registry, context=False)))
+    if len(documented) != len(records):
+        print(_line(f"everything ({len(records)} replies)", figures(records, registry)))
     if args.errors:
         for r in records:
             v = judge(r, registry)
