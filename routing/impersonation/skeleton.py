@@ -27,6 +27,7 @@ def _prototype(ch: str) -> str:
     return ch.lower()
 
 
+@functools.lru_cache(maxsize=65536)  # handles, names and registry entries repeat: each is read once
 def skeleton(text: str) -> str:
     """What `text` reads as: lower-case ASCII where a look-alike exists, separators and invisible marks dropped."""
     folded = unicodedata.normalize("NFKC", text)
