@@ -11,7 +11,8 @@ def add_impersonation_commands(sub: argparse._SubParsersAction, common: argparse
                         description="Fake support accounts in our public threads (see README, Impersonators).")
     isub = ip.add_subparsers(dest="impersonation_command", required=True, metavar="{eval,check}")
     ev = isub.add_parser("eval", help="precision and recall on the shipped evaluation set", parents=[common])
-    ev.add_argument("--split", choices=("dev", "holdout", "adversarial", "all"), default="all")
+    ev.add_argument("--split", choices=("dev", "holdout", "adversarial", "all"), default="all",
+                    help="which part of the set (default: all, each part printed apart)")
     ev.add_argument("--errors", action="store_true", help="print every misjudged reply with its signals")
     ev.set_defaults(func=_eval)
     ck = isub.add_parser("check", help="is this handle, email address or link ours? (the /verify answer)",
