@@ -138,6 +138,11 @@ class Connector(abc.ABC):
         """Remove or hide a customer's public post (Telegram group: delete where the bot is admin)."""
         raise NotSupported(f"{self.type_name} cannot hide public posts")
 
+    async def restrict_sender(self, ref: MessageRef, sender: ContactIdentity) -> None:
+        """Take the right to post in this public chat from the sender of `ref` (an impersonator in a Telegram group
+        where the bot is admin)."""
+        raise NotSupported(f"{self.type_name} cannot restrict members")
+
     def private_link(self, token: str) -> str | None:
         """A link that opens a private channel with us and carries `token` (Telegram deep link), or None."""
         return None

@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from inbox.api import admin, admin_people, contacts, conversations, delivery, openapi, session
+from inbox.api import impersonation as impersonation_api
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
@@ -39,8 +40,9 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
-def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
-    """Sensitive-data guard, then classification, then rules: each needs what the one before found."""
+def build_stages(settings: Settings, live: bool = False) -> tuple[list[Stage], Any, Any]:
+    """Sensitive-data guard, then classification, then rules: each needs what the one before found. `live`: the
+    server's pipeline, which also watches our public threads for impersonators (an import must not warn anyone)."""
     # No fallback: an inbox without its guard would store secrets in clear, so a broken import stops start-up.
     from routing.classifier import ClassifyStage
     from routing.guard import GuardPolicy, SensitiveStage
@@ -48,6 +50,10 @@ def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
     rules = None
     policy = GuardPolicy.model_validate(settings.guard)
     stages: list[Stage] = [SensitiveStage(policy), ClassifyStage()]
+    if live:
+        from routing.impersonation.wiring import impersonation_stage
+
+        stages.append(impersonation_stage(settings))
     if settings.routing.rules:
         from routing.rules import RulesHolder, RulesStage
 
@@ -178,6 +184,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     app.add_routes(admin.routes)
     app.add_routes(contacts.routes)
     app.add_routes(admin_people.routes)
+    app.add_routes(impersonation_api.routes)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
@@ -195,7 +202,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
         engine = await prepare_database(settings)
         cluster = await start_cluster(settings, role, lambda name: supervisor.get(name))
         events = cluster.events
-        stages, rules, policy = build_stages(settings)
+        stages, rules, policy = build_stages(settings, live=True)
         if rules is not None:  # a rule routing to a team that doesn't exist would hide conversations from agents
             created = await ensure_teams(engine, named_teams(rules.current))
             if created:
@@ -258,5 +265,6 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     from inbox.sla.service import setup_sla
 
     setup_sla(app)  # SLA timers, follow-ups, ratings, reports: after the lifecycle, which they need
+    app.on_startup.append(impersonation_api.load_saved_registry)  # after lifecycle: needs the database
     app.on_shutdown.append(close_sockets)
     return app

@@ -327,6 +327,9 @@ def parser() -> argparse.ArgumentParser:
     add(dbsub, "upgrade", cmd_db_upgrade, "create the database or apply migrations (serve does it by itself on SQLite)")
 
     add_user_commands(sub, common, _settings)
+    from inbox.cli_impersonation import add_impersonation_commands
+
+    add_impersonation_commands(sub, common, _settings)
 
     cc = add(sub, "check-config", cmd_check_config, "validate the config; errors name the file and key")
     cc.add_argument("--role", default="all", choices=["all", "web", "worker"],

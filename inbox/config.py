@@ -106,6 +106,7 @@ class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     sla: dict[str, Any] = field(default_factory=dict)  # SLA calendars and policies (inbox.sla.policy), validated
+    impersonation: dict[str, Any] = field(default_factory=dict)  # routing.impersonation.ImpersonationSettings
 
     @property
     def database_url(self) -> str:
@@ -222,7 +223,8 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     unset: dict[str, str] = {}
     data = _substitute(data, environ, "", unset)
     problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
-    known = ["database", "server", "routing", "inbox", "connectors", "guard", "redis", "metrics", "sla"]
+    known = ["database", "server", "routing", "inbox", "connectors", "guard", "redis", "metrics", "sla",
+             "impersonation"]
     for key in data:
         if key not in known:
             problems.append(f"{source}: {key}: unknown section" + did_you_mean(str(key), known))
@@ -267,10 +269,27 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     from inbox.sla.policy import config_problems
 
     problems.extend(f"{source}: {line}" for line in config_problems(sla))
+    impersonation = _impersonation_section(data.get("impersonation"), source, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices),
-                    redis=redis, metrics=metrics, sla=sla if isinstance(sla, dict) else {})
+                    redis=redis, metrics=metrics, sla=sla if isinstance(sla, dict) else {},
+                    impersonation=impersonation)
+
+
+def _impersonation_section(raw: Any, source: str, problems: list[str]) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: impersonation: must be a mapping")
+        return {}
+    from routing.impersonation import ImpersonationSettings
+
+    try:
+        ImpersonationSettings.model_validate(raw)
+    except ValidationError as e:
+        problems.extend(describe(e, source, "impersonation", ImpersonationSettings))
+    return raw
 
 
 def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:

@@ -211,7 +211,7 @@ class OutboxDispatcher:
             async with self.engine.begin() as conn:
                 await self._retry(conn, row, _not_running(row.connector), 30.0)
             return
-        if row.kind == "hide":  # a resumed hide runs again: hiding a post twice is harmless
+        if row.kind in ("hide", "restrict"):  # a resumed hide runs again: hiding a post twice is harmless
             await self._hide(row, connector)
             return
         async with self.engine.begin() as conn:
@@ -291,7 +291,8 @@ class OutboxDispatcher:
             idempotency_key=row.idempotency_key, connector=connector_name, channel=Channel(conv.channel),
             thread_key=thread_key or conv.thread_key, visibility=visibility, recipient=recipient, text=text,
             ticket=format_ticket(conv.id), subject=subject,
-            in_reply_to=inbound[-1].provider_id if inbound else None,
+            # A warning to an impersonator names the post it answers; other replies answer the latest inbound.
+            in_reply_to=row.target_provider_id or (inbound[-1].provider_id if inbound else None),
             references=tuple(r.provider_id for r in earlier[-100:]), message_id=msg.id,
         )
 
@@ -371,7 +372,12 @@ class OutboxDispatcher:
     async def _hide(self, row, connector: Connector) -> None:  # noqa: ANN001
         ref = MessageRef(row.connector, row.target_provider_id, "")
         try:
-            await connector.hide_public(ref)
+            if row.kind == "restrict":
+                from inbox.moderation import restrict_sender
+
+                await restrict_sender(self.engine, connector, ref)
+            else:
+                await connector.hide_public(ref)
             state, error = "sent", None
         except NotSupported as e:
             state, error = "failed", str(e)

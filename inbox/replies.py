@@ -77,6 +77,7 @@ class ReplyRequest:
     notice: str | None = None
     findings: tuple[dict[str, object], ...] = ()
     flags: tuple[str, ...] = ()
+    in_reply_to: str | None = None  # public: the post to answer (provider id); None: the thread's latest inbound
 
 
 async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], now: datetime) -> list[QueuedReply]:
@@ -104,6 +105,7 @@ async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], n
             "kind": "send", "message_id": message_id[key], "conversation_id": r.conversation_id,
             "connector": r.target.connector, "idempotency_key": key, "route": r.target.visibility.value,
             "private_link_fallback": r.private_link_fallback, "notice": r.notice, "state": "queued", "attempts": 0,
+            "target_provider_id": r.in_reply_to,
             "next_attempt_at": now, "created_at": now, "updated_at": now,
         } for r, key in zip(requests, keys)],
     )
@@ -132,11 +134,13 @@ async def enqueue_reply(
     return queued
 
 
-async def enqueue_hide(conn: AsyncConnection, conversation_id: int, connector: str, provider_id: str, now: datetime) -> None:
+async def enqueue_hide(conn: AsyncConnection, conversation_id: int, connector: str, provider_id: str, now: datetime,
+                       kind: str = "hide") -> None:
+    """`kind` "hide" removes the post; "restrict" takes its sender's right to post there (a moderated group)."""
     await conn.execute(
         outbox.insert(),
         {
-            "kind": "hide", "conversation_id": conversation_id, "connector": connector,
+            "kind": kind, "conversation_id": conversation_id, "connector": connector,
             "idempotency_key": uuid.uuid4().hex, "route": Visibility.PUBLIC.value, "target_provider_id": provider_id,
             "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
         },

@@ -337,6 +337,14 @@ class TelegramConnector(Connector):
         except tg.TelegramError as exc:
             raise self._error(exc) from None
 
+    async def restrict_sender(self, ref: MessageRef, sender: ContactIdentity) -> None:
+        from connectors.telegram.moderation import restrict_member
+
+        try:
+            await restrict_member(self._require_bot(), ref, sender)
+        except tg.TelegramError as exc:
+            raise self._error(exc) from None
+
     def private_link(self, token: str) -> str | None:
         if not DEEP_LINK_TOKEN.fullmatch(token):
             raise ValueError("a Telegram deep-link token is 1-64 characters of A-Z, a-z, 0-9, _ and -")

@@ -41,6 +41,17 @@ class TwitterConfig(ConnectorConfig):
     dm_events_rate: RateWindow = RateWindow(requests=300, seconds=900)
     mentions_rate: RateWindow | None = None
     request_timeout: float = Field(default=30.0, gt=0)
+    # Thread watching (connectors.twitter.watch): replies in the public conversations we are in, by recent search.
+    watch_conversations: bool = True
+    watch_hours: float = Field(default=72.0, gt=0)
+    watch_max: int = Field(default=200, ge=1, le=5000)
+    # None: X's published window for the auth in use (450 / 15 min app-only with a bearer token, else 180 per user).
+    search_rate: RateWindow | None = None
+
+    def search_window(self) -> RateWindow:
+        if self.search_rate is not None:
+            return self.search_rate
+        return RateWindow(requests=450 if self.bearer_token is not None else 180, seconds=900)
 
     @property
     def mentions_window(self) -> RateWindow:

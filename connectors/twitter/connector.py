@@ -120,6 +120,7 @@ class TwitterConnector(Connector):
                 raise exc.to_connector_error("X create tweet") from None
             posted.append(created.id)
         del self._posted_parts[message.idempotency_key]
+        self.poller.watch.watch(strip_prefix(message.thread_key, TWEET_PREFIX))  # we are in this thread now
         return posted
 
     async def _send_dms(self, message: OutboundMessage) -> tuple[list[str], str]:

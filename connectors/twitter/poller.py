@@ -22,6 +22,8 @@ from connectors.twitter.config import TwitterConfig
 from connectors.twitter.normalize import dm_to_inbound, tweet_to_inbound, users_by_id
 from connectors.twitter.pacing import CallPacer
 from connectors.twitter.transport import RateHeaders, XApi, XHttpError
+from connectors.twitter.urls import expand_links
+from connectors.twitter.watch import ConversationWatch
 from connectors.twitter.wire import XDMEvent, XTweet, XUser, id_newer, snowflake_time
 from inbox.domain import InboundMessage
 
@@ -53,9 +55,11 @@ class XPoller:
         self.mentions_pacer = CallPacer(config.mentions_window)
         self._checkpoint: dict[str, str] = {}
         self.dms_paused_until: float | None = None
+        self.watch = ConversationWatch(name, config, api, host, own_user_id)
 
     async def run(self) -> None:
         self._checkpoint = dict(await self._host.load_checkpoint())
+        self.watch.load(self._checkpoint)
         failures = 0
         while True:
             try:
@@ -67,7 +71,7 @@ class XPoller:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            next_round = max(time.time() + self._config.poll_interval, *self._next_allowed())
+            next_round = max([time.time() + self._config.poll_interval, *self._next_allowed()])
             self._host.mark_synced(next_allowed_at=datetime.fromtimestamp(next_round, tz=UTC))
             await asyncio.sleep(max(0.0, next_round - time.time()))
 
@@ -93,6 +97,7 @@ class XPoller:
                     self._host.report_problem("X DM reading works again")
         if self._config.poll_mentions:
             await self._poll_mentions()
+        await self.watch.poll(self._deliver_updates)
 
     # ---- DMs ---------------------------------------------------------------------------------------------------
 
@@ -154,8 +159,10 @@ class XPoller:
             self._host.report_problem(f"X mentions: stopped after {MAX_PAGES_PER_ROUND} pages; older ones skipped")
         messages = [
             m for t in sorted(fresh.values(), key=_id_order)
-            if (m := tweet_to_inbound(t, users, connector=self._name, own_user_id=own)) is not None
+            if (m := tweet_to_inbound(expand_links(t), users, connector=self._name, own_user_id=own)) is not None
         ]
+        for t in fresh.values():  # a customer brought us into this thread: watch its replies
+            self.watch.watch(t.conversation_id)
         await self._deliver(messages, MENTIONS_CURSOR, newest, since)
 
     # ---- shared --------------------------------------------------------------------------------------------------
@@ -165,7 +172,13 @@ class XPoller:
             if messages:  # cannot happen with a sane cursor, but never drop messages
                 await self._host.deliver(messages)
             return
-        checkpoint = {**self._checkpoint, key: newest}
+        checkpoint = {**self._checkpoint, **self.watch.take_updates(), key: newest}
+        await self._host.deliver(messages, checkpoint=checkpoint)
+        self._checkpoint = checkpoint
+
+    async def _deliver_updates(self, messages: list[InboundMessage], updates: dict[str, str]) -> None:
+        """The thread watch's delivery: its messages with its cursors, the others' kept as they are."""
+        checkpoint = {**self._checkpoint, **updates}
         await self._host.deliver(messages, checkpoint=checkpoint)
         self._checkpoint = checkpoint
 

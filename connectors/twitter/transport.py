@@ -42,8 +42,9 @@ DM_EVENT_FIELDS = [
     "attachments", "referenced_tweets",
 ]
 # note_tweet: a post over 280 characters arrives truncated in `text`; the whole of it is only in note_tweet.text
+# entities: t.co links' expanded URLs
 TWEET_FIELDS = ["conversation_id", "created_at", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang",
-                "note_tweet"]
+                "note_tweet", "entities"]
 USER_FIELDS = ["name", "username", "protected"]
 PAGE_SIZE = 100
 
@@ -190,6 +191,18 @@ class XApi:
                 user_id, user_auth=self.mentions_use_user_auth, since_id=since_id, start_time=start_time,
                 tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS,
                 max_results=PAGE_SIZE, pagination_token=pagination_token,
+            ),
+        )
+
+    async def search_recent(
+        self, query: str, *, since_id: str | None, next_token: str | None
+    ) -> tuple[TweetPage, RateHeaders]:
+        """GET /2/tweets/search/recent (the last 7 days); app-only auth when a bearer token is configured."""
+        return await self._call(
+            TweetPage,
+            lambda c: c.search_recent_tweets(
+                query, user_auth=self.mentions_use_user_auth, since_id=since_id, next_token=next_token,
+                tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS, max_results=PAGE_SIZE,
             ),
         )
 

@@ -206,6 +206,7 @@ class Pipeline:
         for i, s in zip(fresh, states):
             first = s.opened_by_this_batch and id(s) not in views
             items.append(self._item(msgs[i], s, first, views, prepared[i]))
+            items[-1].sender_contact_id = identities[(msgs[i].sender.kind.value, msgs[i].sender.value)][1]
         items += [self._item(msgs[i], s, False, views, prepared[i]) for i, s in zip(edits, edit_states)]
         refused = self.threader.refused_tickets
         mark_refused(items, refused)

@@ -9,8 +9,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.cluster.thread_locks import lock_round_robin
-
-from inbox.domain import ConversationStatus, Visibility, format_ticket
+from inbox.domain import ConversationStatus, DeliveryStatus, Direction, Visibility, format_ticket
 from inbox.pipeline.stages import PipelineItem, StoredMask, WebhookCall
 from inbox.pipeline.threads import ConversationState
 from inbox.replies import ReplyRequest, ReplyTarget, enqueue_hide, enqueue_replies
@@ -28,6 +27,9 @@ class AppliedEffects:
     # auto-reply must come after the message it answers.
     replies: list[ReplyRequest] = field(default_factory=list)
     hides: list[tuple[int, str, str]] = field(default_factory=list)  # (conversation id, connector, provider id)
+    restricts: list[tuple[int, str, str]] = field(default_factory=list)  # (conversation id, connector, provider id)
+    notes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (conversation id, connector, reason, text)
+    reports: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # (conversation id, report)
     audit_rows: list[dict[str, object]] = field(default_factory=list)
     stored_masks: list[tuple[int, StoredMask]] = field(default_factory=list)  # (conversation id, mask)
 
@@ -110,19 +112,24 @@ async def apply_effects(
             state.status = e.status
             state.changed = True
         for reply in e.replies:
-            if item.message.flags & NEVER_AUTO_ANSWER:
+            if item.message.flags & NEVER_AUTO_ANSWER and not reply.reason.startswith(ANSWERS_FLAGGED):
                 audit_rows.append(_audit(now, reply.reason, "auto_reply_suppressed", state.id,
                                          f"message flagged {sorted(item.message.flags)}"))
                 continue
             text = reply.text.replace(TICKET_PLACEHOLDER, format_ticket(state.id))
             replies.append(ReplyRequest(state.id, _target(item, state, reply.visibility), text, reply.reason,
-                                        private_link_fallback=reply.private_link_fallback))
+                                        private_link_fallback=reply.private_link_fallback,
+                                        in_reply_to=reply.in_reply_to))
         if e.hide_public:
             applied.hides.append((state.id, item.message.connector, item.message.provider_id))
         for mask in e.mask_stored:
             applied.stored_masks.append((state.id, mask))
             if mask.hide:
                 applied.hides.append((state.id, mask.connector, mask.provider_id))
+        if e.restrict_sender:
+            applied.restricts.append((state.id, item.message.connector, item.message.provider_id))
+        applied.notes.extend((state.id, item.message.connector, reason, text) for reason, text in e.notes)
+        applied.reports.extend((state.id, report) for report in e.reports)
         applied.webhooks.extend((w, state.id) for w in e.webhooks)
         audit_rows.extend(_audit(now, a.actor, a.action, state.id, a.detail) for a in e.audit)
     return applied
@@ -140,10 +147,18 @@ async def write_effects(conn: AsyncConnection, applied: AppliedEffects, now: dat
         )
     for conversation_id, connector, provider_id in applied.hides:
         await enqueue_hide(conn, conversation_id, connector, provider_id, now)
+    for conversation_id, connector, provider_id in applied.restricts:
+        await enqueue_hide(conn, conversation_id, connector, provider_id, now, kind="restrict")
     if applied.replies:
         queued = await enqueue_replies(conn, applied.replies, now)
         applied.reply_message_ids.extend(q.message_id for q in queued)
-    applied.outbox_added = bool(applied.hides or applied.replies)
+    if applied.notes:
+        applied.reply_message_ids.extend(await write_system_notes(conn, applied.notes, now))
+    if applied.reports:
+        from inbox.impersonators import record_reports
+
+        await record_reports(conn, applied.reports, now)
+    applied.outbox_added = bool(applied.hides or applied.replies or applied.restricts)
     if applied.audit_rows:
         await conn.execute(audit.insert(), applied.audit_rows)
 
@@ -162,8 +177,22 @@ def _target(item: PipelineItem, state: ConversationState, route: Visibility) -> 
 
 # Stages that write a reply before the conversation has an id put this where the ticket number goes.
 TICKET_PLACEHOLDER = "{ticket}"
-# Messages with these flags are never answered automatically (loops with auto-responders, bounces, lists).
-NEVER_AUTO_ANSWER = frozenset({"auto_reply", "bounce", "list", "noreply", "own", "service"})
+# Messages with these flags are never answered automatically (loops with auto-responders, bounces, lists,
+# impersonators: a rule's "thanks, your ticket is..." must not answer a fake support account).
+NEVER_AUTO_ANSWER = frozenset({"auto_reply", "bounce", "list", "noreply", "own", "service", "impersonation"})
+# ...except by the replies whose reason starts with this: the warning that answers an impersonator.
+ANSWERS_FLAGGED = "impersonation:"
+
+
+async def write_system_notes(conn: AsyncConnection, notes: list[tuple[int, str, str, str]], now: datetime) -> list[int]:
+    """System notes (direction note, no agent), after the batch's inbound rows so the thread reads in order."""
+    rows = [{
+        "conversation_id": cid, "connector": connector, "direction": Direction.NOTE.value,
+        "visibility": Visibility.PRIVATE.value, "agent_id": None, "text": text, "status": DeliveryStatus.SENT.value,
+        "attachments": [], "findings": [], "flags": [], "reason": reason, "created_at": now,
+    } for cid, connector, reason, text in notes]
+    result = await conn.execute(messages.insert().returning(messages.c.id), rows)
+    return [r[0] for r in result]
 
 
 async def _assignee(conn: AsyncConnection, assignee: str, team_id: int | None, round_robin: RoundRobin) -> int | None:

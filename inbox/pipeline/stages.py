@@ -45,6 +45,7 @@ class AutoReply:
     visibility: Visibility  # PRIVATE on a public conversation means: by the platform's private path
     reason: str  # who asked for it: "guard:secret_warning", "rule:<name>"
     private_link_fallback: bool = False  # when the private path is refused, post a notice with a private link
+    in_reply_to: str | None = None  # public: answer this post (provider id), not simply the latest in the thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,9 @@ class Effects:
     webhooks: list[WebhookCall] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     mask_stored: list[StoredMask] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (reason, text): system notes for the agents
+    restrict_sender: bool = False  # take the sender's right to post in this public chat (where we moderate)
+    reports: list[dict[str, object]] = field(default_factory=list)  # accounts to list as impersonators
 
     def raise_priority(self, priority: Priority) -> None:
         if self.priority is None or priority.rank > self.priority.rank:
@@ -135,6 +139,7 @@ class PipelineItem:
     # stored as given here (None: the message's own): the guard drops the bytes of a text attachment with a secret
     attachments: tuple[Attachment, ...] | None = None
     prepared: Prepared | None = None  # analysis done ahead, if any (see Prepared)
+    sender_contact_id: int | None = None  # the sender's contact (the conversation's `contact_id`: its customer)
 
 
 class Preparer(Protocol):

@@ -477,3 +477,34 @@ report_times = Table(
     Column("count", BigInteger, nullable=False, default=0),
     Column("breached", BigInteger, nullable=False, default=0),
 )
+# Accounts seen impersonating us (routing.impersonation), one row per platform account, with the latest evidence.
+impersonators = Table(
+    "impersonators",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("platform", String(20), nullable=False),  # x | telegram
+    Column("account_id", String(64), nullable=False),  # the platform's user id
+    Column("handle", String(100)),
+    Column("display_name", String(200)),
+    Column("score", Float, nullable=False),
+    Column("signals", JSON, nullable=False),  # [{"name", "weight", "detail"}] of the latest sighting
+    Column("excerpt", Text),  # what it said last (as stored: secrets masked)
+    Column("conversation_id", _Id, ForeignKey("conversations.id")),  # where it was seen last
+    Column("provider_id", String(500)),
+    Column("times_seen", Integer, nullable=False, default=1),
+    Column("status", String(20), nullable=False, default="open"),  # open | reported | dismissed
+    _ts("first_seen", nullable=False),
+    _ts("last_seen", nullable=False),
+    UniqueConstraint("platform", "account_id"),
+)
+
+# The official registry as an admin last saved it (one row, id 1): wins over the config file's
+# `impersonation.registry` (routing.impersonation.holder), shared by every server process.
+official_registry = Table(
+    "official_registry",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("updated_by", _Id, ForeignKey("agents.id")),
+    _ts("updated_at", nullable=False),
+)

@@ -270,3 +270,16 @@ def test_team_problems_name_missing_and_empty_teams() -> None:
     problems = problems_by_team(targets, {"security": 2, "payments": 0})
     assert set(problems) == {"payments", "supervisors", "support"}
     assert "no active agents" in problems["payments"] and "does not exist" in problems["support"]
+
+
+def test_impersonation_section_is_validated_with_keys_named() -> None:
+    good = "impersonation:\n  registry:\n    x_handles: ['@OurWallet']\n    web_domains: [ourwallet.com]\n"
+    settings = parse_settings(good, "inbox.yaml", {})
+    assert settings.impersonation["registry"]["x_handles"] == ["@OurWallet"]
+    bad = "impersonation:\n  registry:\n    x_handles: ['not a handle']\n  treshold: 2\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(bad, "inbox.yaml", {})
+    text = "\n".join(caught.value.problems)
+    assert "impersonation.registry.x_handles" in text and "impersonation.treshold" in text
+    with pytest.raises(ConfigError):
+        parse_settings("impersonation: [1, 2]\n", "inbox.yaml", {})

@@ -63,6 +63,8 @@ class BotApiStandIn(RealGroupShapes):
     answered_at: list[tuple[float, list[int]]] = field(default_factory=list)  # (monotonic, update ids)
     admin_in: set[int] = field(default_factory=set)  # chats where the bot may delete others' messages
     blocked_by: set[int] = field(default_factory=set)  # users who blocked the bot
+    restricted: list[dict[str, object]] = field(default_factory=list)  # restrictChatMember calls that succeeded
+    chat_admins: dict[int, set[int]] = field(default_factory=dict)  # chat id -> user ids who are its admins
 
     def __post_init__(self) -> None:
         self.revoked = False
@@ -390,6 +392,11 @@ class BotApiStandIn(RealGroupShapes):
         del self._messages[(chat_id, message_id)]  # type: ignore[index]
         self.deleted.append((chat_id, message_id))  # type: ignore[arg-type]
         return True
+
+    async def _m_restrictchatmember(self, params: Mapping[str, object]) -> object:
+        from tests.connectors.telegram.standin_moderation import restrict_chat_member
+
+        return restrict_chat_member(self, params)
 
     async def _m_setwebhook(self, params: Mapping[str, object]) -> object:
         url = params.get("url")

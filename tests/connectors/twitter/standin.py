@@ -89,6 +89,9 @@ class XStandin:
     # points to is only {"meta": {"result_count": 0}}; every page with data, the first included, has a
     # previous_token. False: the idealised paging (no token on the last page, none on the first).
     real_paging: bool = True
+    hidden_from_search: set[str] = field(default_factory=set)  # tweets recent search does not (yet) index
+    search_queries: list[str] = field(default_factory=list)  # every recent-search query answered
+    search_log: list[tuple[float, list[str]]] = field(default_factory=list)  # (answered at, tweet ids in the answer)
 
     def __post_init__(self) -> None:
         # Snowflakes like X's: milliseconds since X's epoch in the top bits, a sequence number below.
@@ -110,6 +113,9 @@ class XStandin:
         app.router.add_post("/2/dm_conversations/with/{participant}/messages", self._dm_with)
         app.router.add_post("/2/dm_conversations/{conversation}/messages", self._dm_in_conversation)
         app.router.add_put("/2/tweets/{id}/hidden", self._hide)
+        from tests.connectors.twitter.standin_search import install
+
+        install(self, app)  # GET /2/tweets/search/recent (conversation watching)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

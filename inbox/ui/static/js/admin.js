@@ -8,8 +8,9 @@ import { mountCanned, mountRules } from "./admin_more.js";
 import { mountAgents, mountTeams } from "./admin_people.js";
 import { mountReports } from "./reports.js";
 import { mountSla } from "./sla.js";
+import { mountImpersonation } from "./admin_impersonation.js";
 
-const TABS = ["connectors", "rules", "agents", "teams", "canned", "sla", "reports"];
+const TABS = ["connectors", "rules", "agents", "teams", "canned", "sla", "reports", "impersonation"];
 const HEALTH_REFRESH_MS = 3000;
 
 export function mountAdmin(root, hash) {
@@ -18,7 +19,8 @@ export function mountAdmin(root, hash) {
   root.append(h("div.admin", {},
     h("nav.admin-tabs", {}, TABS.map((x) => h("a", { href: `#/admin/${x}`, class: x === tab ? "active" : "", text: t(`admin.${x}`) }))),
     body));
-  const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned, sla: mountSla, reports: mountReports }[tab];
+  const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned,
+    sla: mountSla, reports: mountReports, impersonation: mountImpersonation }[tab];
   return mount(body) || (() => {});
 }
 
