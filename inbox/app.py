@@ -19,6 +19,7 @@ from inbox.api.hygiene import reject_nul_characters
 from inbox.api.live_sessions import LIVE, LiveSessions
 from inbox.api.signin import THROTTLE, login_throttle
 from inbox.config import ConfigError, Settings, parse_connector
+from inbox.attachments.api import BLOB_STORE
 from inbox.datadir import DatabaseUnavailable, explain_failure
 from inbox.events import EventBus
 from inbox.outbox import OutboxDispatcher
@@ -37,6 +38,14 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
+def add_attachment_routes(app: web.Application, settings: Settings) -> None:
+    from inbox.attachments.api import BLOB_STORE, routes
+    from inbox.attachments.blobs import LocalBlobStore
+
+    app[BLOB_STORE] = LocalBlobStore(settings.data_dir / "blobs")
+    app.add_routes(routes)
+
+
 def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
     """Sensitive-data guard, then classification, then rules: each needs what the one before found."""
     # No fallback: an inbox without its guard would store secrets in clear, so a broken import stops start-up.
@@ -52,6 +61,12 @@ def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
         rules = RulesHolder(settings.routing.rules)
         stages.append(RulesStage(rules))
     return stages, rules, policy
+
+
+def build_image_scanner(policy: Any):  # noqa: ANN201 - routing.images.worker.ImageScanWorker
+    from routing.images.worker import build_image_scanner as build
+
+    return build(policy)
 
 
 def build_analysis_worker(settings: Settings, policy: Any):  # noqa: ANN201 - routing.prepare.AnalysisWorker
@@ -176,6 +191,7 @@ def build_app(settings: Settings) -> web.Application:
     app.add_routes(admin.routes)
     app.add_routes(contacts.routes)
     app.add_routes(admin_people.routes)
+    add_attachment_routes(app, settings)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
@@ -201,8 +217,10 @@ def build_app(settings: Settings) -> web.Application:
         dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url,
                                       link_ttl=timedelta(days=settings.inbox.private_link_ttl_days))
         analysis = build_analysis_worker(settings, policy)
+        images = build_image_scanner(policy)
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
-                            send_webhook=_webhook_sender, preparer=analysis)
+                            send_webhook=_webhook_sender, preparer=analysis, blob_store=app[BLOB_STORE],
+                            image_scanner=images)
         supervisor = Supervisor(pipeline, engine, settings.public_url)
         app[CTX] = AppContext(settings, engine, events, pipeline, supervisor, dispatcher, rules, policy,
                               {c.name for c in settings.connectors})
@@ -228,6 +246,7 @@ def build_app(settings: Settings) -> web.Application:
         await pipeline.stop()
         if analysis is not None:
             analysis.close()
+        images.close()
         await dispatcher.stop()
         await engine.dispose()
 

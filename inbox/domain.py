@@ -92,6 +92,8 @@ class Attachment:
     size: int
     provider_ref: str | None = None  # e.g. Telegram file_id, X media key: fetched on demand
     content: bytes | None = field(default=None, repr=False)  # bytes the connector already has (email parts)
+    findings: tuple[str, ...] = ()  # kinds of sensitive data the guard found in it (OCR, QR, text files)
+    note: str | None = None  # why its content was changed or is missing (redacted, too large), shown to agents
 
 
 @dataclass(frozen=True, slots=True)

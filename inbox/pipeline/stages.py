@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Awaitable, Protocol, Sequence
+from typing import Any, Awaitable, Protocol, Sequence
 
 from inbox.domain import Attachment, ConversationStatus, InboundMessage, Priority, Visibility
 
@@ -122,6 +122,7 @@ class PipelineItem:
     # stored as given here (None: the message's own): the guard drops the bytes of a text attachment with a secret
     attachments: tuple[Attachment, ...] | None = None
     prepared: Prepared | None = None  # analysis done ahead, if any (see Prepared)
+    image_scans: dict[int, Any] | None = None  # attachment index -> its OCR/QR scan (inbox.pipeline.images)
 
 
 class Preparer(Protocol):
