@@ -13,6 +13,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from routing.images.layout import phrase_boxes
 from routing.images.ocr import Word, ocr_words
 
 MAX_EDGE = 2400  # larger images are scaled down for reading: text a phone shows stays readable at this size
@@ -20,6 +21,7 @@ MAX_PIXELS = 50_000_000  # beyond this an image is refused as a decompression bo
 _PAD = 4
 _NUMBERED = re.compile(r"^[#(]?(\d{1,2})[.):、,]?(.*)$")
 SEED_LENGTHS = (12, 15, 18, 21, 24)
+PSM = 6  # one uniform block: a grid of words is read row by row, the order the numbers run on most screens
 
 
 @dataclass(frozen=True)
@@ -39,20 +41,29 @@ class _Reading:
     spans: tuple[tuple[int, int, tuple[int, int, int, int]], ...]  # (start, end, box) of each word in `text`
 
 
+def _cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
 def _lines(words: Sequence[Word]) -> _Reading:
+    """Words as text: a line per OCR line; Chinese characters side by side are joined (Tesseract puts a space
+    between most of them, which would make prose look like a list of separate words)."""
     parts: list[str] = []
     spans = []
     pos = 0
-    previous = None
+    previous: Word | None = None
     for word in words:
         if previous is not None:
-            sep = " " if word.line == previous else "\n"
+            if word.line != previous.line:
+                sep = "\n"
+            else:
+                sep = "" if _cjk(previous.text[-1]) and _cjk(word.text[0]) else " "
             parts.append(sep)
-            pos += 1
+            pos += len(sep)
         parts.append(word.text)
         spans.append((pos, pos + len(word.text), word.box))
         pos += len(word.text)
-        previous = word.line
+        previous = word
     return _Reading("".join(parts), tuple(spans))
 
 
@@ -83,7 +94,7 @@ def _boxes_of(reading: _Reading, start: int, end: int) -> list[tuple[int, int, i
 
 def scan_image(data: bytes, languages: tuple[str, ...], mask_kinds: Collection[str],
                detect, qr: bool = True) -> ImageScan:  # noqa: ANN001 - detect: str -> list[Finding]
-    from PIL import Image, ImageDraw, ImageOps
+    from PIL import Image, ImageOps
 
     started = time.perf_counter()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -119,20 +130,49 @@ def scan_image(data: bytes, languages: tuple[str, ...], mask_kinds: Collection[s
             ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
             margin = max(8, (max(xs) - min(xs)) // 8)  # the quiet zone: a cropped code can still be decoded
             take(code.text, None, (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin))
-    words: list[Word] = []
+    read = 0
     if languages:
         out = io.BytesIO()
-        view.convert("L").save(out, "PNG", compress_level=1)
-        try:
-            words = ocr_words(out.getvalue(), languages)
-        except Exception as error:  # noqa: BLE001 - reported on the attachment; QR results still count
-            return _finish(image, fmt, found, masked, boxes, scale, codes, 0, started, f"OCR failed: {error}")
-        reading = _lines(words)
-        take(reading.text, reading, None)
-        ordered = _numbered(words)
-        if ordered is not None:
-            take(ordered.text, ordered, None)
-    return _finish(image, fmt, found, masked, boxes, scale, codes, len(words), started, None)
+        ImageOps.autocontrast(view.convert("L")).save(out, "PNG", compress_level=1)
+        png = out.getvalue()
+        for passes, pass_languages in enumerate(_passes(languages)):
+            if any(tier == "secret" for _, tier in found):
+                break  # found already: the image is redacted either way
+            try:
+                words = ocr_words(png, pass_languages, psm=PSM)
+            except Exception as error:  # noqa: BLE001 - reported on the attachment; QR results still count
+                return _finish(image, fmt, found, masked, boxes, scale, codes, read, started, f"OCR failed: {error}")
+            read += len(words)
+            reading = _lines(words)
+            take(reading.text, reading, None)
+            ordered = _numbered(words)
+            if ordered is not None:
+                take(ordered.text, ordered, None)
+            listed = phrase_boxes(words, reading.text)
+            if listed is not None and not any(kind == "seed_phrase" for kind, _ in found):
+                found.append(("seed_phrase", "secret"))
+                if "seed_phrase" in mask_kinds:
+                    masked.append("seed_phrase")
+                    boxes.extend(listed)
+            if passes == 0 and not _may_be_chinese(reading.text, words):
+                break
+    return _finish(image, fmt, found, masked, boxes, scale, codes, read, started, None)
+
+
+def _passes(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """English first (fast, and most pictures); then each Chinese script alone: Tesseract reads single Chinese
+    characters markedly worse when the scripts (or English) are mixed in one pass."""
+    first = ("eng",) if "eng" in languages else languages[:1]
+    return [first, *[(lang,) for lang in languages if lang not in first]]
+
+
+def _may_be_chinese(text: str, words: Sequence[Word]) -> bool:
+    """English OCR of Chinese gives short junk tokens; a page of real English words needs no Chinese pass."""
+    tokens = [w.text for w in words]
+    if not tokens:
+        return True
+    wordlike = sum(1 for t in tokens if len(t) >= 3 and t.isalpha() and t.isascii())
+    return wordlike < 0.6 * len(tokens)
 
 
 def _finish(image, fmt, found, masked, boxes, scale, codes, words, started, error) -> ImageScan:  # noqa: ANN001
