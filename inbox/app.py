@@ -54,7 +54,9 @@ def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
 
     rules = None
     policy = GuardPolicy.model_validate(settings.guard)
-    stages: list[Stage] = [SensitiveStage(policy), ClassifyStage()]
+    from inbox.attachments.limit_stage import AttachmentLimitStage
+
+    stages: list[Stage] = [AttachmentLimitStage(), SensitiveStage(policy), ClassifyStage()]
     if settings.routing.rules:
         from routing.rules import RulesHolder, RulesStage
 

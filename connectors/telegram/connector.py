@@ -36,6 +36,7 @@ from connectors.telegram.errors import (
     scrub,
 )
 from connectors.telegram.split import split_message
+from connectors.telegram.files import with_files
 from connectors.telegram.translate import (
     DEEP_LINK_TOKEN,
     UpdateOutcome,
@@ -172,7 +173,7 @@ class TelegramConnector(Connector):
             if outcome.update_id is not None:
                 offset = max(offset or 0, outcome.update_id + 1)
             if outcome.message is not None:
-                messages.append(outcome.message)
+                messages.append(await with_files(self._require_bot(), outcome.message))
         # Also when nothing was deliverable (joins, pins): the offset must move past them.
         await self.host.deliver(messages, checkpoint={"offset": str(offset)} if offset is not None else None)
         return offset
@@ -219,7 +220,7 @@ class TelegramConnector(Connector):
         self._note(outcome)
         if outcome.message is not None:
             try:
-                await self.host.deliver([outcome.message])
+                await self.host.deliver([await with_files(self._require_bot(), outcome.message)])
             except Exception:
                 # Not 200, so Telegram delivers the update again later.
                 log.exception("telegram %s: storing update %s failed", self.name, outcome.update_id)

@@ -207,6 +207,11 @@ class BotApiStandIn:
             "new_chat_member": new,
         }})
 
+    @property
+    def too_big_files(self) -> set[str]:
+        """file_ids getFile refuses as over 20 MB (marked by a test, so it need not hold 20 MB)."""
+        return self.__dict__.setdefault("_too_big_files", set())
+
     def add_file(self, data: bytes, path: str) -> tuple[str, str]:
         """Store bytes to serve; returns (file_id, file_unique_id)."""
         n = next(self._file_ids)
@@ -414,6 +419,8 @@ class BotApiStandIn:
         if file_id not in self._files:
             raise ApiError(400, "Bad Request: invalid file_id")
         path, data = self._files[file_id]  # type: ignore[index]
+        if file_id in self.too_big_files:  # the Bot API's own limit: bots cannot download files over 20 MB
+            raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data), "file_path": path}
 
     # ---- internals --------------------------------------------------------------------------------------------
