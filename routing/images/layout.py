@@ -40,20 +40,44 @@ def numbered_entries(words: Sequence[Word]) -> list[tuple[Word, Word | None]]:
     return out
 
 
+def has_context(text: str) -> bool:
+    squeezed = text.lower().replace(" ", "")
+    return any(keyword.replace(" ", "") in squeezed for keyword in SEED_KEYWORDS)
+
+
+def longest_listed_run(words: Sequence[Word]) -> list[Word]:
+    """The longest stretch of consecutive tokens (reading order) that are wordlist words, one word per token."""
+    best: list[Word] = []
+    run: list[Word] = []
+    for word in words:
+        if _listed(word.text) or _NUMBER.fullmatch(word.text) and not _NUMBER.match(word.text).group(2):
+            run.append(word)
+            if len(run) > len(best):
+                best = list(run)
+        else:
+            run = []
+    return [w for w in best if _listed(w.text)]
+
+
+def _area(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    return [*boxes, (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                     max(b[3] for b in boxes))]
+
+
 def phrase_boxes(words: Sequence[Word], text: str) -> list[tuple[int, int, int, int]] | None:
-    """The boxes to black out when the words show a numbered recovery phrase, else None."""
+    """The boxes to black out when the words show a recovery phrase by layout, else None: a numbered list of
+    wordlist words, or (with "recovery phrase" / "助记词" on the picture) 12 wordlist words in a row."""
     entries = numbered_entries(words)
-    context = any(keyword in text.lower().replace(" ", "") for keyword in SEED_KEYWORDS)
+    context = has_context(text)
+    if context:
+        run = longest_listed_run(words)
+        if len(run) >= 12:
+            return _area([w.box for w in run])
     least, share = (MIN_ENTRIES_WITH_CONTEXT, MIN_LISTED_WITH_CONTEXT) if context else (MIN_ENTRIES, MIN_LISTED)
     if len(entries) < least:
         return None
     listed = sum(_listed(word.text) for word, _ in entries)
     if listed < least or listed < share * len(entries):
         return None
-    boxes = [word.box for word, _ in entries] + [number.box for _, number in entries if number is not None]
     # Words OCR missed between the listed ones are blacked out too: the whole list's area.
-    left = min(b[0] for b in boxes)
-    top = min(b[1] for b in boxes)
-    right = max(b[2] for b in boxes)
-    bottom = max(b[3] for b in boxes)
-    return [*boxes, (left, top, right, bottom)]
+    return _area([word.box for word, _ in entries] + [number.box for _, number in entries if number is not None])

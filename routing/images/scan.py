@@ -13,7 +13,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from routing.images.layout import phrase_boxes
+from routing.images.layout import has_context, longest_listed_run, numbered_entries, phrase_boxes
 from routing.images.ocr import Word, ocr_words
 
 MAX_EDGE = 2400  # larger images are scaled down for reading: text a phone shows stays readable at this size
@@ -156,6 +156,8 @@ def scan_image(data: bytes, languages: tuple[str, ...], mask_kinds: Collection[s
                     boxes.extend(listed)
             if passes == 0 and not _may_be_chinese(reading.text, words):
                 break
+            if passes == 1 and not _worth_another_script(reading.text, words):
+                break  # Chinese prose, a receipt: the other script's pass would only cost time
     return _finish(image, fmt, found, masked, boxes, scale, codes, read, started, None)
 
 
@@ -164,6 +166,11 @@ def _passes(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
     characters markedly worse when the scripts (or English) are mixed in one pass."""
     first = ("eng",) if "eng" in languages else languages[:1]
     return [first, *[(lang,) for lang in languages if lang not in first]]
+
+
+def _worth_another_script(text: str, words: Sequence[Word]) -> bool:
+    """After the first Chinese pass: does anything look like a phrase the other script might read better?"""
+    return has_context(text) or len(numbered_entries(words)) >= 6 or len(longest_listed_run(words)) >= 8
 
 
 def _may_be_chinese(text: str, words: Sequence[Word]) -> bool:
