@@ -77,6 +77,7 @@ class XStandin:
     mention_ids: list[str] = field(default_factory=list)  # oldest first
     dms_closed: set[str] = field(default_factory=set)
     hidden_authors: set[str] = field(default_factory=set)  # deleted/protected: never in includes
+    media: dict[str, JsonObject] = field(default_factory=dict)  # media_key -> X media object (includes.media)
     requests: list[SeenRequest] = field(default_factory=list)
     sent_tweets: list[JsonObject] = field(default_factory=list)
     sent_dms: list[JsonObject] = field(default_factory=list)
@@ -300,6 +301,13 @@ class XStandin:
                 body["includes"] = {"users": users}
             if errors:
                 body["errors"] = errors
+        keys = [k for c in chunk for k in (c.get("attachments") or {}).get("media_keys", ())]
+        if "attachments.media_keys" in _csv(query.get("expansions")) and keys:
+            # Like X: media_key and type always; the rest only when asked for in media.fields.
+            wanted = {"media_key", "type"} | _csv(query.get("media.fields"))
+            found = [{k: v for k, v in self.media[key].items() if k in wanted} for key in dict.fromkeys(keys)
+                     if key in self.media]
+            body.setdefault("includes", {})["media"] = found
         if next_token:
             body["meta"]["next_token"] = next_token
         if query.get("pagination_token"):

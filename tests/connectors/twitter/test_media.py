@@ -1,0 +1,33 @@
+"""X DM media through `includes.media` (issue 18, part 1): typed and named from the media object instead of a bare
+key with `application/octet-stream`. Shapes follow the X API v2 media object documentation (media_key, type,
+url for photos, variants for videos and GIFs, width/height)."""
+from __future__ import annotations
+
+from connectors.twitter import TwitterConnector
+from tests.connectors.twitter.conftest import CUSTOMER_ID, make_config
+from tests.connectors.twitter.helpers import RecordingHost, running
+from tests.connectors.twitter.standin import XStandin
+
+PHOTO = {"media_key": "3_1729364512345678901", "type": "photo", "width": 1170, "height": 2532,
+         "url": "https://ton.twitter.com/1.1/ton/data/dm/1729364512345678900/1729364512345678901/Xy3kQ.jpg"}
+VIDEO = {"media_key": "7_1729364512345678902", "type": "video", "width": 720, "height": 1280,
+         "preview_image_url": "https://pbs.twimg.com/dm_video_preview/1729364512345678902/img/a.jpg",
+         "variants": [{"content_type": "application/x-mpegURL", "url": "https://video.twimg.com/dm_video/x/pl.m3u8"},
+                      {"bit_rate": 632000, "content_type": "video/mp4", "url": "https://video.twimg.com/dm_video/x/320.mp4"},
+                      {"bit_rate": 2176000, "content_type": "video/mp4", "url": "https://video.twimg.com/dm_video/x/720.mp4"}]}
+
+
+async def test_dm_media_are_typed_and_named_from_includes(standin: XStandin) -> None:
+    standin.media.update({PHOTO["media_key"]: PHOTO, VIDEO["media_key"]: VIDEO})
+    standin.add_dm("screenshot of the failed withdrawal", CUSTOMER_ID,
+                   attachments={"media_keys": [PHOTO["media_key"], VIDEO["media_key"], "3_404"]})
+    host = RecordingHost()
+    async with running(TwitterConnector("x-support", make_config(standin), host)):
+        [m] = await host.wait_for(1)
+    photo, video, missing = m.attachments
+    assert (photo.name, photo.content_type, photo.provider_ref) == ("Xy3kQ.jpg", "image/jpeg", PHOTO["media_key"])
+    assert photo.note.startswith("1170x2532 photo")
+    assert (video.name, video.content_type) == ("720.mp4", "video/mp4")  # the highest bit rate mp4
+    assert missing.content_type == "application/octet-stream" and missing.provider_ref == "3_404"
+    [dm_call] = [r for r in standin.requests if r.path.endswith("/dm_events")][:1]
+    assert "attachments.media_keys" in dm_call.query["expansions"] and "url" in dm_call.query["media.fields"]
