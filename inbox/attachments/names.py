@@ -14,8 +14,7 @@ def safe_name(name: str | None, fallback: str = "file") -> str:
     value = unicodedata.normalize("NFC", name or "")
     value = value.replace("\\", "/").rsplit("/", 1)[-1]
     value = _UNSAFE.sub("_", value).strip(" .")
-    # Bidirectional overrides make "gpj.exe" read as "exe.jpg" on screen.
-    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    # Bidirectional controls are kept: the thread view shows them as marks and flags the name (inbox.ui bidi.js).
     if len(value) > MAX_NAME:
         stem, dot, ext = value.rpartition(".")
         value = (stem[: MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else value[:MAX_NAME]
@@ -23,6 +22,8 @@ def safe_name(name: str | None, fallback: str = "file") -> str:
 
 
 def content_disposition(kind: str, name: str) -> str:
-    """RFC 6266: an ASCII fallback plus the UTF-8 name (Chinese file names are common)."""
+    """RFC 6266: an ASCII fallback plus the UTF-8 name (Chinese file names are common). Bidirectional controls are
+    dropped here: a save dialog would show "invoice<RLO>fdp.exe" as "invoiceexe.pdf"."""
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf") or "file"
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
