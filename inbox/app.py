@@ -39,7 +39,7 @@ class SchemaOutOfDate(RuntimeError):
 
 
 def add_attachment_routes(app: web.Application, settings: Settings) -> None:
-    from inbox.attachments.api import BLOB_STORE, routes
+    from inbox.attachments.api import routes
     from inbox.attachments.blobs import LocalBlobStore
 
     app[BLOB_STORE] = LocalBlobStore(settings.data_dir / "blobs")

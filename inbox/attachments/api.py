@@ -7,6 +7,7 @@ application/octet-stream; `nosniff` and a CSP with `sandbox` keep a browser from
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +28,14 @@ _CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; 
 
 
 def _missing(what: str = "no such attachment") -> web.HTTPNotFound:
-    return web.HTTPNotFound(text=f'{{"error": "{what}"}}', content_type="application/json")
+    return web.HTTPNotFound(text=json.dumps({"error": what}), content_type="application/json")
+
+
+async def _stored(request: web.Request) -> tuple[dict[str, Any], bytes | None]:
+    """The attachment's entry and its body (None: not stored, e.g. refused or withheld by the guard)."""
+    entry = await _entry(request)
+    digest = entry.get("blob")
+    return entry, await read_body(request, digest) if isinstance(digest, str) else None
 
 
 async def _entry(request: web.Request) -> dict[str, Any]:
@@ -67,9 +75,7 @@ def _headers(disposition: str, name: str) -> dict[str, str]:
 @routes.get("/api/v1/conversations/{id}/messages/{message_id}/attachments/{index}")
 @access("conversation")
 async def download(request: web.Request) -> web.StreamResponse:
-    entry = await _entry(request)
-    digest = entry.get("blob")
-    data = await read_body(request, digest) if isinstance(digest, str) else None
+    entry, data = await _stored(request)
     if data is None:
         raise _missing(entry.get("note") or "the file's content is not stored")
     kind = sniff(data)
@@ -82,9 +88,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 @routes.get("/api/v1/conversations/{id}/messages/{message_id}/attachments/{index}/thumbnail")
 @access("conversation")
 async def thumbnail_of(request: web.Request) -> web.StreamResponse:
-    entry = await _entry(request)
-    digest = entry.get("blob")
-    data = await read_body(request, digest) if isinstance(digest, str) else None
+    entry, data = await _stored(request)
     if data is None or not inline_image(sniff(data)):
         raise _missing("no thumbnail")
     small = await asyncio.to_thread(thumbnail, data)
