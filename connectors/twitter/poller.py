@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from connectors.base import AuthError, ConnectorHost, TransientError
 from connectors.twitter.config import TwitterConfig
+from connectors.twitter.media import MediaFetcher
 from connectors.twitter.normalize import dm_to_inbound, media_by_key, tweet_to_inbound, users_by_id
 from connectors.twitter.pacing import CallPacer
 from connectors.twitter.transport import RateHeaders, XApi, XHttpError
@@ -50,6 +51,7 @@ class XPoller:
         self._host = host
         self._own_user_id = own_user_id
         self.dm_pacer = CallPacer(config.dm_events_rate)
+        self.media = MediaFetcher(config)
         self.mentions_pacer = CallPacer(config.mentions_rate)
         self._checkpoint: dict[str, str] = {}
         self.dms_paused_until: float | None = None
@@ -126,6 +128,7 @@ class XPoller:
             m for e in sorted(fresh, key=_id_order)
             if (m := dm_to_inbound(e, users, connector=self._name, own_user_id=own, media=media)) is not None
         ]
+        messages = [await self.media.with_media(m, media) for m in messages]
         await self._deliver(messages, DM_CURSOR, newest, cursor)
 
     # ---- mentions ------------------------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class XStandin:
     dms_closed: set[str] = field(default_factory=set)
     hidden_authors: set[str] = field(default_factory=set)  # deleted/protected: never in includes
     media: dict[str, JsonObject] = field(default_factory=dict)  # media_key -> X media object (includes.media)
+    media_files: dict[str, bytes] = field(default_factory=dict)  # ton.twitter.com path -> bytes (DM media)
     requests: list[SeenRequest] = field(default_factory=list)
     sent_tweets: list[JsonObject] = field(default_factory=list)
     sent_dms: list[JsonObject] = field(default_factory=list)
@@ -105,6 +106,7 @@ class XStandin:
         app.router.add_post("/2/dm_conversations/with/{participant}/messages", self._dm_with)
         app.router.add_post("/2/dm_conversations/{conversation}/messages", self._dm_in_conversation)
         app.router.add_put("/2/tweets/{id}/hidden", self._hide)
+        app.router.add_get("/1.1/ton/{path:.+}", self._ton)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -204,7 +206,15 @@ class XStandin:
         request[_RATE_HEADERS] = _rate_headers(limit, limit - len(calls), reset)
         return seen
 
-    def _authenticate(self, request: web.Request) -> str | None:
+    async def _ton(self, request: web.Request) -> web.Response:
+        """DM media as X serves them: only to the account's OAuth 1.0a user context, signed for ton.twitter.com."""
+        self.requests.append(SeenRequest(request.method, request.path, dict(request.query), None, None))
+        if self._authenticate(request, canonical="https://ton.twitter.com") != "oauth1":
+            return web.Response(status=401, text="Unauthorized")
+        data = self.media_files.get(request.path)
+        return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+
+    def _authenticate(self, request: web.Request, canonical: str = "") -> str | None:
         header = request.headers.get("Authorization", "")
         c = self.credentials
         if header.startswith("Bearer "):
@@ -221,7 +231,7 @@ class XStandin:
         if given.get("oauth_consumer_key") != c.consumer_key or given.get("oauth_token") != c.access_token:
             return None
         base = oauth_signature.signature_base_string(
-            request.method, oauth_signature.base_string_uri(CANONICAL_BASE + request.path),
+            request.method, oauth_signature.base_string_uri((canonical or CANONICAL_BASE) + request.path),
             oauth_signature.normalize_parameters(params),
         )
         expected = _hmac_sha1(base, c.consumer_secret, c.access_token_secret)

@@ -31,3 +31,33 @@ async def test_dm_media_are_typed_and_named_from_includes(standin: XStandin) -> 
     assert missing.content_type == "application/octet-stream" and missing.provider_ref == "3_404"
     [dm_call] = [r for r in standin.requests if r.path.endswith("/dm_events")][:1]
     assert "attachments.media_keys" in dm_call.query["expansions"] and "url" in dm_call.query["media.fields"]
+
+
+async def test_dm_photo_bytes_are_fetched_signed_for_the_media_host(standin: XStandin) -> None:
+    standin.media[PHOTO["media_key"]] = PHOTO
+    path = "/1.1/ton/data/dm/1729364512345678900/1729364512345678901/Xy3kQ.jpg"
+    standin.media_files[path] = b"\xff\xd8\xff\xe0 jpeg bytes"
+    standin.add_dm("", CUSTOMER_ID, attachments={"media_keys": [PHOTO["media_key"]]})
+    host = RecordingHost()
+    async with running(TwitterConnector("x-support", make_config(standin), host)):
+        [m] = await host.wait_for(1)
+    [photo] = m.attachments
+    assert photo.content == b"\xff\xd8\xff\xe0 jpeg bytes" and photo.size == len(photo.content)
+    assert [r.path for r in standin.requests if r.path.startswith("/1.1/ton/")] == [path]
+
+
+async def test_dm_media_over_the_limit_or_missing_are_noted_not_fetched(standin: XStandin, monkeypatch) -> None:
+    from inbox.attachments import limits
+    from inbox.domain import Channel
+
+    monkeypatch.setitem(limits.DEFAULT_LIMITS, Channel.TWITTER, 10)
+    standin.media.update({PHOTO["media_key"]: PHOTO, VIDEO["media_key"]: VIDEO})
+    standin.media_files["/1.1/ton/data/dm/1729364512345678900/1729364512345678901/Xy3kQ.jpg"] = b"x" * 100
+    standin.add_dm("two files", CUSTOMER_ID, attachments={"media_keys": [PHOTO["media_key"], VIDEO["media_key"]]})
+    host = RecordingHost()
+    async with running(TwitterConnector("x-support", make_config(standin), host)):
+        [m] = await host.wait_for(1)
+    photo, video = m.attachments
+    assert photo.content is None and photo.note.startswith("refused: ")
+    assert video.content is None and "not downloaded" in video.note  # video.twimg.com is not served here
+    assert m.text == "two files"
