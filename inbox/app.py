@@ -42,8 +42,11 @@ def add_attachment_routes(app: web.Application, settings: Settings) -> None:
     from inbox.attachments.api import routes
     from inbox.attachments.blobs import LocalBlobStore
 
+    from inbox.attachments.outbound import routes as upload_routes
+
     app[BLOB_STORE] = LocalBlobStore(settings.data_dir / "blobs")
     app.add_routes(routes)
+    app.add_routes(upload_routes)
 
 
 def build_stages(settings: Settings) -> tuple[list[Stage], Any, Any]:
@@ -220,6 +223,7 @@ def build_app(settings: Settings) -> web.Application:
                                       link_ttl=timedelta(days=settings.inbox.private_link_ttl_days))
         analysis = build_analysis_worker(settings, policy)
         images = build_image_scanner(policy)
+        dispatcher.blob_store = app[BLOB_STORE]
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
                             send_webhook=_webhook_sender, preparer=analysis, blob_store=app[BLOB_STORE],
                             image_scanner=images)

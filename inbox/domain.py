@@ -145,6 +145,7 @@ class OutboundMessage:
     in_reply_to: str | None = None  # provider id of the message being answered (quoted in groups, email headers)
     references: tuple[str, ...] = ()  # earlier provider ids in the thread, oldest first (email References)
     message_id: int | None = None  # the inbox's own id of this message (the in-app chat shows it to the customer)
+    attachments: tuple[Attachment, ...] = ()  # the agent's files, with their bytes (loaded by the outbox)
 
 
 @dataclass(frozen=True, slots=True)
