@@ -113,6 +113,8 @@ class Connector(abc.ABC):
     # customer a second copy (the in-app chat client dedupes frames by message id). The outbox then re-pushes a reply
     # a restart interrupted mid-send; otherwise it keeps at-most-once and asks the agent to check and resend.
     redelivery_safe: ClassVar[bool] = False
+    # True when send() delivers OutboundMessage.attachments; a reply with files to one that cannot fails clearly.
+    sends_files: ClassVar[bool] = False
 
     def __init__(self, name: str, config: ConnectorConfig, host: ConnectorHost) -> None:
         self.name = name

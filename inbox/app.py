@@ -20,6 +20,7 @@ from inbox.api.hygiene import reject_nul_characters
 from inbox.api.live_sessions import LIVE, LiveSessions
 from inbox.api.signin import THROTTLE, login_throttle
 from inbox.config import ConfigError, Settings, parse_connector
+from inbox.attachments.api import BLOB_STORE
 from inbox.datadir import DatabaseUnavailable, explain_failure
 from inbox.cluster.roles import Role
 from inbox.cluster.metrics import setup_metrics
@@ -40,6 +41,17 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
+def add_attachment_routes(app: web.Application, settings: Settings) -> None:
+    from inbox.attachments.api import routes
+    from inbox.attachments.blobs import LocalBlobStore
+
+    from inbox.attachments.outbound import routes as upload_routes
+
+    app[BLOB_STORE] = LocalBlobStore(settings.data_dir / "blobs")
+    app.add_routes(routes)
+    app.add_routes(upload_routes)
+
+
 def build_stages(settings: Settings, live: bool = False) -> tuple[list[Stage], Any, Any]:
     """Sensitive-data guard, then classification, then rules: each needs what the one before found. `live`: the
     server's pipeline, which also watches our public threads for impersonators (an import must not warn anyone)."""
@@ -49,7 +61,9 @@ def build_stages(settings: Settings, live: bool = False) -> tuple[list[Stage], A
 
     rules = None
     policy = GuardPolicy.model_validate(settings.guard)
-    stages: list[Stage] = [SensitiveStage(policy), ClassifyStage()]
+    from inbox.attachments.limit_stage import AttachmentLimitStage
+
+    stages: list[Stage] = [AttachmentLimitStage(), SensitiveStage(policy), ClassifyStage()]
     if live:
         from routing.impersonation.wiring import impersonation_stage
 
@@ -60,6 +74,12 @@ def build_stages(settings: Settings, live: bool = False) -> tuple[list[Stage], A
         rules = RulesHolder(settings.routing.rules)
         stages.append(RulesStage(rules))
     return stages, rules, policy
+
+
+def build_image_scanner(policy: Any):  # noqa: ANN201 - routing.images.worker.ImageScanWorker
+    from routing.images.worker import build_image_scanner as build
+
+    return build(policy)
 
 
 def build_analysis_worker(settings: Settings, policy: Any):  # noqa: ANN201 - routing.prepare.AnalysisWorker
@@ -185,6 +205,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     app.add_routes(contacts.routes)
     app.add_routes(admin_people.routes)
     app.add_routes(impersonation_api.routes)
+    add_attachment_routes(app, settings)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
@@ -215,8 +236,11 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
                                       claims=cluster.claims)
         dispatcher.sends_secret_replies = cluster.sends_secret_replies
         analysis = build_analysis_worker(settings, policy)
+        images = build_image_scanner(policy)
+        dispatcher.blob_store = app[BLOB_STORE]
         pipeline = Pipeline(engine, events, stages, settings.inbox, on_outbox=dispatcher.wake,
-                            send_webhook=_webhook_sender, preparer=analysis)
+                            send_webhook=_webhook_sender, preparer=analysis, blob_store=app[BLOB_STORE],
+                            image_scanner=images)
         supervisor = Supervisor(pipeline, engine, settings.public_url, leases=cluster.leases)
         await cluster.start_relay(supervisor)
         app[CTX] = AppContext(settings, engine, events, pipeline, supervisor, dispatcher, rules, policy,
@@ -247,6 +271,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
         await pipeline.stop()
         if analysis is not None:
             analysis.close()
+        images.close()
         await dispatcher.stop()
         await cluster.stop()
         await engine.dispose()

@@ -189,6 +189,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print(f"database: {display(settings.database_url)}{state}")
     print(f"rules: {settings.routing.rules or 'none'}")
     print(f"processes: {processes_line(settings)}")
+    from routing.images.availability import availability
+
+    scanning = availability()
+    print(f"image scanning: {scanning.state} (OCR {'on: ' + '+'.join(scanning.languages) if scanning.ocr else 'off'};"
+          f" QR {'on' if scanning.qr else 'off'})")
+    for problem in scanning.problems:
+        print(f"warning: image scanning: {problem}", file=sys.stderr)
     if ruleset is not None:
         from inbox.teams import check_without_serving
 

@@ -92,6 +92,8 @@ class Attachment:
     size: int
     provider_ref: str | None = None  # e.g. Telegram file_id, X media key: fetched on demand
     content: bytes | None = field(default=None, repr=False)  # bytes the connector already has (email parts)
+    findings: tuple[str, ...] = ()  # kinds of sensitive data the guard found in it (OCR, QR, text files)
+    note: str | None = None  # why its content was changed or is missing (redacted, too large), shown to agents
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ class OutboundMessage:
     in_reply_to: str | None = None  # provider id of the message being answered (quoted in groups, email headers)
     references: tuple[str, ...] = ()  # earlier provider ids in the thread, oldest first (email References)
     message_id: int | None = None  # the inbox's own id of this message (the in-app chat shows it to the customer)
+    attachments: tuple[Attachment, ...] = ()  # the agent's files, with their bytes (loaded by the outbox)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,8 @@ class ProgressBar:
 
 def import_mbox_command(settings: Settings, path: str, connector_name: str) -> int:
     from connectors.email.mbox_import import import_mbox
-    from inbox.app import build_stages, prepare_database
+    from inbox.app import build_image_scanner, build_stages, prepare_database
+    from inbox.attachments.blobs import LocalBlobStore
     from inbox.events import EventBus
     from inbox.pipeline.core import Pipeline
     from inbox.store.hygiene import analyze
@@ -47,13 +48,19 @@ def import_mbox_command(settings: Settings, path: str, connector_name: str) -> i
 
     async def run() -> int:
         engine = await prepare_database(settings)
+        images = None
         try:
-            stages, _, _ = build_stages(settings)
-            pipeline = Pipeline(engine, EventBus(), stages, settings.inbox)
+            stages, _, policy = build_stages(settings)
+            # Attachments as `serve` keeps them: bodies in the data directory, customer images read by the guard.
+            images = build_image_scanner(policy)
+            pipeline = Pipeline(engine, EventBus(), stages, settings.inbox,
+                                blob_store=LocalBlobStore(settings.data_dir / "blobs"), image_scanner=images)
             host = PipelineHost(connector_name, pipeline, engine, Health(), lambda text: text)
             report = await import_mbox(path, connector_name, host, ProgressBar())
             await analyze(engine)  # a bulk import: fresh planner statistics (no autovacuum on some servers)
         finally:
+            if images is not None:
+                images.close()
             await engine.dispose()
         print(f"read {report.read}, imported {report.imported}, already there {report.duplicates}, "
               f"our own replies skipped {report.skipped_own}, rejected {len(report.rejected)}")

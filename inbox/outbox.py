@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -31,6 +32,7 @@ from connectors.base import (
     RecipientUnreachable,
     TransientError,
 )
+from inbox.attachments.sending import load_for_sending
 from inbox.domain import (
     Channel,
     ContactIdentity,
@@ -100,6 +102,7 @@ class OutboxDispatcher:
         self._senders: dict[str, asyncio.Task[None]] = {}
         self._clear_text: dict[int, str] = {}
         self._down: set[str] = set()  # connectors a reply found not running
+        self.blob_store: Any = None  # inbox.attachments.blobs.BlobStore: the bodies of agents' files
 
     def wake(self) -> None:
         self._wake.set()
@@ -223,6 +226,10 @@ class OutboxDispatcher:
                 self._down.add(out.connector)
                 await self._retry(conn, row, _not_running(out.connector), 30.0)
                 return
+            if out.attachments and not connector.sends_files:  # failed, not sent without them: the agent decides
+                await self._finish(conn, row.id, row.message_id, "failed",
+                                   f"{connector.type_name} cannot send files yet: send the reply without them")
+                return
             if row.state == RESUME and not connector.redelivery_safe:
                 await self._interrupted(conn, row)
                 return
@@ -287,13 +294,18 @@ class OutboxDispatcher:
         )).all()
         inbound = [r for r in earlier if r.direction == Direction.INBOUND.value]
         subject = next((r.subject for r in earlier if r.subject), None)
+        try:
+            files = await load_for_sending(self.blob_store, msg.attachments or [])
+        except LookupError as error:
+            await self._finish(conn, row.id, row.message_id, "failed", str(error))
+            return None
         return OutboundMessage(
             idempotency_key=row.idempotency_key, connector=connector_name, channel=Channel(conv.channel),
             thread_key=thread_key or conv.thread_key, visibility=visibility, recipient=recipient, text=text,
             ticket=format_ticket(conv.id), subject=subject,
             # A warning to an impersonator names the post it answers; other replies answer the latest inbound.
             in_reply_to=row.target_provider_id or (inbound[-1].provider_id if inbound else None),
-            references=tuple(r.provider_id for r in earlier[-100:]), message_id=msg.id,
+            references=tuple(r.provider_id for r in earlier[-100:]), message_id=msg.id, attachments=files,
         )
 
     async def _sent(self, row, out: OutboundMessage, result: SendResult) -> None:  # noqa: ANN001

@@ -78,6 +78,7 @@ class ReplyRequest:
     findings: tuple[dict[str, object], ...] = ()
     flags: tuple[str, ...] = ()
     in_reply_to: str | None = None  # public: the post to answer (provider id); None: the thread's latest inbound
+    attachments: tuple[dict[str, object], ...] = ()  # message-row entries (inbox.attachments.stored)
 
 
 async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], now: datetime) -> list[QueuedReply]:
@@ -90,7 +91,8 @@ async def enqueue_replies(conn: AsyncConnection, requests: list[ReplyRequest], n
         [{
             "conversation_id": r.conversation_id, "connector": r.target.connector, "thread_key": r.target.thread_key,
             "direction": Direction.OUTBOUND.value, "visibility": r.target.visibility.value, "agent_id": r.agent_id,
-            "text": r.text, "status": DeliveryStatus.QUEUED.value, "attachments": [], "findings": list(r.findings),
+            "text": r.text, "status": DeliveryStatus.QUEUED.value, "attachments": list(r.attachments),
+            "findings": list(r.findings),
             "flags": list(r.flags), "reason": r.reason, "created_at": now, "idempotency_key": key,
         } for r, key in zip(requests, keys)],
     )
@@ -126,10 +128,12 @@ async def enqueue_reply(
     notice: str | None = None,
     findings: list[dict[str, object]] | None = None,
     flags: tuple[str, ...] = (),
+    attachments: tuple[dict[str, object], ...] = (),
 ) -> QueuedReply:
     target = await choose_target(conn, conversation_id, route)
     [queued] = await enqueue_replies(conn, [ReplyRequest(
         conversation_id, target, text, reason, agent_id, private_link_fallback, notice, tuple(findings or ()), flags,
+        attachments,
     )], now)
     return queued
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from inbox.attachments.stored import attachment_views
 from inbox.domain import format_ticket
 from inbox.pipeline.stages import Finding
 
@@ -45,7 +46,7 @@ def message_view(row: Any, reveal: bool = False, created_at: str | None = None) 
         "provider_id": row.provider_id,
         "agent_id": row.agent_id,
         "reason": row.reason,
-        "attachments": row.attachments or [],
+        "attachments": attachment_views(row.conversation_id, row.id, row.attachments) if row.attachments else [],
         "findings": findings,
         "flags": row.flags or [],
         "created_at": created_at or iso(row.created_at),

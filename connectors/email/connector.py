@@ -35,6 +35,7 @@ _BACKOFF_MAX = 60.0
 class EmailConnector(Connector):
     type_name: ClassVar[str] = "email"
     config_model: ClassVar[type[ConnectorConfig]] = EmailConfig
+    sends_files: ClassVar[bool] = True  # multipart/mixed (smtp_out.build_reply)
 
     def __init__(self, name: str, config: ConnectorConfig, host: ConnectorHost) -> None:
         if not isinstance(config, EmailConfig):

@@ -45,6 +45,10 @@ def build_reply(message: OutboundMessage, settings: SmtpSettings) -> tuple[Email
         mail["References"] = " ".join(f"<{r}>" for r in references)
     mail["X-Omni-Inbox-Ticket"] = message.ticket
     mail.set_content(message.text, charset="utf-8")
+    for attachment in message.attachments:  # multipart/mixed: the text first, then each file
+        maintype, _, subtype = (attachment.content_type or "application/octet-stream").partition("/")
+        mail.add_attachment(attachment.content or b"", maintype=maintype or "application",
+                            subtype=subtype or "octet-stream", filename=attachment.name)
     return mail, message_id
 
 

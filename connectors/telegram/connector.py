@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InputFile, ReplyParameters
 from telegram import error as tg
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
@@ -36,12 +36,14 @@ from connectors.telegram.errors import (
     scrub,
 )
 from connectors.telegram.split import split_message
+from connectors.telegram.files import with_files
 from connectors.telegram.translate import (
     DEEP_LINK_TOKEN,
     UpdateOutcome,
     translate_update,
 )
 from inbox.domain import (
+    Attachment,
     ContactIdentity,
     IdentityKind,
     MessageRef,
@@ -77,6 +79,7 @@ class _Target:
 
 
 class TelegramConnector(Connector):
+    sends_files = True  # sendPhoto / sendDocument
     type_name: ClassVar[str] = "telegram"
     config_model: ClassVar[type[ConnectorConfig]] = TelegramConfig
 
@@ -181,7 +184,7 @@ class TelegramConnector(Connector):
             if outcome.migration is not None:
                 checkpoint.update(self._record_migration(*outcome.migration))
             if outcome.message is not None:
-                messages.append(outcome.message)
+                messages.append(await with_files(self._require_bot(), outcome.message))
         if offset is not None:
             checkpoint["offset"] = str(offset)
         # Also when nothing was deliverable (joins, pins): the offset must move past them.
@@ -246,7 +249,7 @@ class TelegramConnector(Connector):
             await self.host.save_checkpoint(self._record_migration(*outcome.migration))
         if outcome.message is not None:
             try:
-                await self.host.deliver([outcome.message])
+                await self.host.deliver([await with_files(self._require_bot(), outcome.message)])
             except Exception:
                 # Not 200, so Telegram delivers the update again later.
                 log.exception("telegram %s: storing update %s failed", self.name, outcome.update_id)
@@ -273,9 +276,12 @@ class TelegramConnector(Connector):
         parts = split_message(message.text)
         sent = self._sent_parts.get(message.idempotency_key, [])
         try:
-            for index in range(len(sent), len(parts)):
+            for index in range(len(sent), len(parts) + len(message.attachments)):
                 reply_to = target.reply_to if index == 0 else None
-                sent.append(await self._send_part(bot, target, parts[index], reply_to))
+                if index < len(parts):
+                    sent.append(await self._send_part(bot, target, parts[index], reply_to))
+                else:  # the files after the text, each its own message (sendPhoto / sendDocument)
+                    sent.append(await self._send_file(bot, target, message.attachments[index - len(parts)]))
                 self._sent_parts[message.idempotency_key] = sent
         except TransientError:
             raise  # keep the parts already sent: the retry continues after them
@@ -324,6 +330,18 @@ class TelegramConnector(Connector):
             except tg.TelegramError as exc:
                 raise self._error(exc, private_path=target.private_path) from None
         raise TransientError(f"Telegram kept refusing after {self.config.send_attempts} attempts")
+
+    async def _send_file(self, bot: Bot, target: _Target, attachment: Attachment) -> str:
+        """A picture Telegram can show goes by sendPhoto (it recompresses it), anything else by sendDocument."""
+        upload = InputFile(attachment.content or b"", filename=attachment.name)
+        try:
+            if attachment.content_type in ("image/jpeg", "image/png") and attachment.size <= 10 * 1024 * 1024:
+                sent = await bot.send_photo(chat_id=target.chat_id, photo=upload)
+            else:
+                sent = await bot.send_document(chat_id=target.chat_id, document=upload)
+        except tg.TelegramError as exc:
+            raise self._error(exc, private_path=target.private_path) from None
+        return ids.message_id(sent.chat.id, sent.message_id)
 
     async def hide_public(self, ref: MessageRef) -> None:
         bot = self._require_bot()

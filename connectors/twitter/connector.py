@@ -87,6 +87,7 @@ class TwitterConnector(Connector):
 
     async def stop(self) -> None:
         await self._api.close()
+        await self.poller.media.close()
 
     # ---- sending -------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from connectors.twitter.wire import XDMEvent, XIncludes, XTweet, XUser, snowflake_time
+from connectors.twitter.wire import XDMEvent, XIncludes, XMedia, XTweet, XUser, snowflake_time
 from inbox.domain import Attachment, Channel, ContactIdentity, IdentityKind, InboundMessage, Visibility
 
 DM_PREFIX = "dm:"
@@ -73,13 +73,14 @@ def users_by_id(includes: XIncludes) -> dict[str, XUser]:
 
 
 def dm_to_inbound(
-    event: XDMEvent, users: dict[str, XUser], *, connector: str, own_user_id: str
+    event: XDMEvent, users: dict[str, XUser], *, connector: str, own_user_id: str,
+    media: dict[str, XMedia] | None = None,
 ) -> InboundMessage | None:
     """A customer's DM, or None for what is not one (join/leave events, our own sent DMs)."""
     if event.event_type != "MessageCreate" or event.sender_id is None or event.sender_id == own_user_id:
         return None
     conversation = event.dm_conversation_id or _one_to_one_conversation(event.sender_id, own_user_id)
-    media = event.attachments.media_keys if event.attachments else ()
+    media_by_key, media = media, event.attachments.media_keys if event.attachments else ()
     return InboundMessage(
         connector=connector,
         channel=Channel.TWITTER,
@@ -89,13 +90,41 @@ def dm_to_inbound(
         sender=_identity(event.sender_id, users),
         text=event.text or "",
         sent_at=_when(event.created_at, event.id),
-        attachments=tuple(
-            Attachment(name=f"x-media-{key}", content_type="application/octet-stream", size=0, provider_ref=key)
-            for key in media
-        ),
+        attachments=tuple(media_attachment(key, (media_by_key or {}).get(key)) for key in media),
         raw=event.model_dump_json(exclude_unset=True),
         link_token=link_token_in(event.text or ""),
     )
+
+
+_EXTENSIONS = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+               ".webp": "image/webp", ".mp4": "video/mp4"}
+
+
+def media_by_key(includes: XIncludes) -> dict[str, XMedia]:
+    return {m.media_key: m for m in includes.media}
+
+
+def media_url(item: XMedia) -> str | None:
+    """Where the bytes are: a photo's url, else the video variant with the highest bit rate."""
+    if item.type == "photo":
+        return item.url
+    videos = [v for v in item.variants if v.url and (v.content_type or "").startswith("video/")]
+    return max(videos, key=lambda v: v.bit_rate or 0).url if videos else item.url
+
+
+def media_attachment(key: str, item: XMedia | None) -> Attachment:
+    """An attachment named and typed from `includes.media` (the bytes are fetched by the poller when it can);
+    a key X did not expand stays a bare reference."""
+    if item is None:
+        return Attachment(name=f"x-media-{key}", content_type="application/octet-stream", size=0, provider_ref=key)
+    url = media_url(item) or ""
+    path = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    extension = ("." + path.rsplit(".", 1)[-1].lower()) if "." in path else ""
+    kind = _EXTENSIONS.get(extension) or ("image/jpeg" if item.type == "photo" else "video/mp4")
+    name = path if extension in _EXTENSIONS else f"x-{item.type}-{key}{'.jpg' if item.type == 'photo' else '.mp4'}"
+    size = f"{item.width}x{item.height} " if item.width and item.height else ""
+    return Attachment(name=name, content_type=kind, size=0, provider_ref=key,
+                      note=f"{size}{item.type} on X" + (f"; alt text: {item.alt_text[:200]}" if item.alt_text else ""))
 
 
 def _one_to_one_conversation(a: str, b: str) -> str:

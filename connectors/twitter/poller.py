@@ -19,12 +19,13 @@ from typing import TypeVar
 
 from connectors.base import AuthError, ConnectorHost, TransientError
 from connectors.twitter.config import TwitterConfig
-from connectors.twitter.normalize import dm_to_inbound, tweet_to_inbound, users_by_id
+from connectors.twitter.media import MediaFetcher
+from connectors.twitter.normalize import dm_to_inbound, media_by_key, tweet_to_inbound, users_by_id
 from connectors.twitter.pacing import CallPacer
 from connectors.twitter.transport import RateHeaders, XApi, XHttpError
 from connectors.twitter.urls import expand_links
 from connectors.twitter.watch import ConversationWatch
-from connectors.twitter.wire import XDMEvent, XTweet, XUser, id_newer, snowflake_time
+from connectors.twitter.wire import XDMEvent, XMedia, XTweet, XUser, id_newer, snowflake_time
 from inbox.domain import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class XPoller:
         self._host = host
         self._own_user_id = own_user_id
         self.dm_pacer = CallPacer(config.dm_events_rate)
+        self.media = MediaFetcher(config)
         self.mentions_pacer = CallPacer(config.mentions_window)
         self._checkpoint: dict[str, str] = {}
         self.dms_paused_until: float | None = None
@@ -106,11 +108,13 @@ class XPoller:
         cutoff = self._backlog_cutoff() if cursor is None else None
         fresh: list[XDMEvent] = []
         users: dict[str, XUser] = {}
+        media: dict[str, XMedia] = {}
         newest = cursor
         token: str | None = None
         for _ in range(MAX_PAGES_PER_ROUND):
             page, _rate = await self._paced(self.dm_pacer, partial(self._api.dm_events, token))
             users.update(users_by_id(page.includes))
+            media.update(media_by_key(page.includes))
             reached_old = False
             for event in page.data:
                 if id_newer(event.id, newest):
@@ -127,8 +131,9 @@ class XPoller:
         own = self._own_user_id()
         messages = [
             m for e in sorted(fresh, key=_id_order)
-            if (m := dm_to_inbound(e, users, connector=self._name, own_user_id=own)) is not None
+            if (m := dm_to_inbound(e, users, connector=self._name, own_user_id=own, media=media)) is not None
         ]
+        messages = [await self.media.with_media(m, media) for m in messages]
         await self._deliver(messages, DM_CURSOR, newest, cursor)
 
     # ---- mentions ------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ DM_EVENT_FIELDS = [
 TWEET_FIELDS = ["conversation_id", "created_at", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang",
                 "note_tweet", "entities"]
 USER_FIELDS = ["name", "username", "protected"]
+MEDIA_FIELDS = ["media_key", "type", "url", "preview_image_url", "width", "height", "alt_text", "variants"]
 PAGE_SIZE = 100
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -177,7 +178,8 @@ class XApi:
         return await self._call(
             DMEventPage,
             lambda c: c.get_direct_message_events(
-                dm_event_fields=DM_EVENT_FIELDS, expansions=["sender_id"], user_fields=USER_FIELDS,
+                dm_event_fields=DM_EVENT_FIELDS, expansions=["sender_id", "attachments.media_keys"],
+                user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS,
                 max_results=PAGE_SIZE, pagination_token=pagination_token,
             ),
         )

@@ -64,8 +64,29 @@ class XTweet(_Wire):
     note_tweet: XNoteTweet | None = None
 
 
+class XMediaVariant(_Wire):
+    content_type: str | None = None
+    url: str | None = None
+    bit_rate: int | None = None
+
+
+class XMedia(_Wire):
+    """An `includes.media` entry (X API v2 media object): photos carry `url`, videos and GIFs `variants`.
+    X reports no byte size; width and height say how large a picture is."""
+
+    media_key: str
+    type: str = "photo"  # photo | video | animated_gif
+    url: str | None = None
+    preview_image_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+    alt_text: str | None = None
+    variants: tuple[XMediaVariant, ...] = ()
+
+
 class XIncludes(_Wire):
     users: tuple[XUser, ...] = ()
+    media: tuple[XMedia, ...] = ()
 
 
 class XMeta(_Wire):

@@ -39,6 +39,7 @@ from connectors.webchat.limits import (
     ChatLimits,
     retry_after,
 )
+from connectors.webchat.uploads import UploadShelf, read_upload
 from inbox.domain import Channel, ContactIdentity, IdentityKind, InboundMessage, OutboundMessage, SendResult, Visibility, utcnow
 from inbox.identities import ContactError, normalize_email, normalize_phone
 
@@ -88,6 +89,7 @@ class WebchatConnector(Connector):
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         self._visitor_key: bytes | None = None
         self.limiter = ChatLimiter(config.limits)
+        self.uploads = UploadShelf()
 
     async def start(self) -> None:
         # Visitor tokens must outlive a restart (history on reconnect), so the signing key is kept as a checkpoint.
@@ -131,17 +133,32 @@ class WebchatConnector(Connector):
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info.get("tail", "")
-        if not (tail == "ws" or (tail == "visitor" and request.method == "POST")):
+        if not (tail == "ws" or (tail in ("visitor", "upload") and request.method == "POST")):
             raise web.HTTPNotFound()
         if not origin_allowed(request, self.config.allowed_origins, self.config.public_url):
             raise web.HTTPForbidden(text="this page's origin may not open the chat (see allowed_origins)")
         address = client_address(request, self.config.trusted_proxies)
         if tail == "ws":
             return await self._socket(request, address)
+        if tail == "upload":
+            return await self._upload(request, address)
         if not self.config.allow_visitors or self._visitor_key is None:
             raise web.HTTPForbidden(text="anonymous chat is disabled")
         self._count_new_visitor(address)
         return web.json_response({"visitor_token": issue_visitor_token(self._visitor_key)})
+
+    async def _upload(self, request: web.Request, address: str) -> web.Response:
+        if "user_id" not in request.query and not request.query.get("visitor_token"):
+            raise web.HTTPForbidden(text="an upload needs the chat identity: user_id + user_hash, or visitor_token")
+        _identity, thread_key, _ = self._identify(request, address)
+        wait = self.limiter.messages.take(thread_key)
+        if wait:
+            raise web.HTTPTooManyRequests(text="too many uploads; try again later",
+                                          headers={"Retry-After": str(retry_after(wait))})
+        attachment = await read_upload(request)
+        upload_id = self.uploads.put(thread_key, attachment)
+        return web.json_response({"upload_id": upload_id, "name": attachment.name, "size": attachment.size},
+                                 status=201)
 
     def _count_new_visitor(self, address: str) -> None:
         wait = self.limiter.visitors.take(address)
@@ -264,8 +281,11 @@ class WebchatConnector(Connector):
             return {"type": "pong"}
         if kind != "message":
             return {"type": "error", "error": f"unknown frame type {kind!r}"}
-        text, client_id = body.get("text"), body.get("client_id")
-        if not isinstance(text, str) or not text.strip():
+        text, client_id = body.get("text", ""), body.get("client_id")
+        upload_ids = body.get("attachments") or []
+        if not isinstance(upload_ids, list):
+            return {"type": "error", "error": "'attachments' must be a list of upload ids", "client_id": client_id}
+        if not isinstance(text, str) or not (text.strip() or upload_ids):
             return {"type": "error", "error": "message needs a non-empty string 'text'", "client_id": client_id}
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 100:
             return {"type": "error", "error": "message needs a string 'client_id' (a UUID)"}
@@ -279,16 +299,20 @@ class WebchatConnector(Connector):
         if wait:  # dropped, not stored: the client may send the same client_id again later
             return {"type": "error", "error": f"too many messages; wait {retry_after(wait)} s and send again",
                     "client_id": client_id, "retry_after": retry_after(wait)}
+        files = self.uploads.claim(thread_key, upload_ids) if upload_ids else ()
+        if isinstance(files, str):
+            return {"type": "error", "error": files, "client_id": client_id}
         message = InboundMessage(
             connector=self.name, channel=Channel.WEBCHAT, provider_id=f"{thread_key}:{client_id}",
             thread_key=thread_key, visibility=Visibility.PRIVATE, sender=identity, text=text, sent_at=utcnow(),
-            link_token=link_token, verified_identities=vouched,
+            link_token=link_token, verified_identities=vouched, attachments=files,
         )
         try:
             [stored_id] = await self.host.deliver([message])
         except Exception:  # noqa: BLE001 - the client resends the same client_id; nothing is half-stored
             log.exception("chat message could not be stored")
             return {"type": "error", "error": "not stored, please resend", "client_id": client_id}
+        self.uploads.release(upload_ids)
         return {"type": "ack", "client_id": client_id, "id": stored_id}
 
 

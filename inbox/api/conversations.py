@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbox.api.access import access
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
 from inbox.api.list_pages import date_range, list_response, message_page, read_messages, search_response, view_counts
+from inbox.attachments.outbound import AttachmentError, reply_entries
 from inbox.auth import Agent
 from inbox.domain import (
     ConversationStatus,
@@ -256,7 +257,12 @@ async def post_message(request: web.Request) -> web.Response:
     app = ctx(request)
     now = utcnow()
     note = bool(body.get("private_note"))
-    wants_private = body.get("visibility") == "private"
+    try:
+        files = await reply_entries(app.pipeline.blob_store, body.get("attachments"))
+    except AttachmentError as e:
+        return json_error(400, str(e))
+    # Files never go into a public thread (inbox.attachments.outbound): the reply takes the private path.
+    wants_private = body.get("visibility") == "private" or (bool(files) and conv.visibility == Visibility.PUBLIC.value)
     decision = None if note else _guard_decision(request, text, conv, wants_private)
     if decision is not None and decision.blocked:
         # Nothing is stored but the attempt (kinds only): an agent never needs to send a customer's secret.
@@ -273,7 +279,7 @@ async def post_message(request: web.Request) -> web.Response:
                 message_id = (await conn.execute(messages.insert().returning(messages.c.id), {
                     "conversation_id": conv.id, "connector": conv.connector, "direction": Direction.NOTE.value,
                     "visibility": Visibility.PRIVATE.value, "agent_id": agent.id, "text": typed.text,
-                    "status": DeliveryStatus.SENT.value, "attachments": [], "findings": typed.findings_json(),
+                    "status": DeliveryStatus.SENT.value, "attachments": list(files), "findings": typed.findings_json(),
                     "flags": [], "created_at": now,
                 })).scalar_one()
                 await index_messages(conn, [(message_id, conv.id, typed.text, None)])
@@ -281,7 +287,7 @@ async def post_message(request: web.Request) -> web.Response:
                 route: dict[str, Any] = {"visibility": "note", "reasons": [], "public_notice": None, "findings": []}
             else:
                 message_id, route = await _queue_reply(request, conn, conv, agent, typed, text, decision,
-                                                       wants_private, now)
+                                                       wants_private, now, files)
                 mentions = []
             row = (await conn.execute(select(messages).where(messages.c.id == message_id))).one()
     except BaseException:
@@ -299,7 +305,8 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 async def _queue_reply(request: web.Request, conn: AsyncConnection, conv: Any, agent: Agent, typed: MaskedInput,
-                       text: str, decision: Any, wants_private: bool, now: datetime) -> tuple[int, dict[str, Any]]:
+                       text: str, decision: Any, wants_private: bool, now: datetime,
+                       files: tuple[dict[str, object], ...] = ()) -> tuple[int, dict[str, Any]]:
     """The message and outbox rows of an agent's reply. A secret the admin's policy allows is sent as typed and
     stored masked: the typed text is handed to the dispatcher in memory (sending the mask would give the customer
     "[otp removed]", which makes allowing the kind pointless)."""
@@ -315,7 +322,7 @@ async def _queue_reply(request: web.Request, conn: AsyncConnection, conv: Any, a
         private_link_fallback=goes_private and conv.visibility == Visibility.PUBLIC.value,
         notice=decision.public_notice if decision is not None and goes_private
         and conv.visibility == Visibility.PUBLIC.value else None,
-        findings=typed.findings_json(), flags=(MASKED_SECRET_FLAG,) if typed.masked else (),
+        findings=typed.findings_json(), flags=(MASKED_SECRET_FLAG,) if typed.masked else (), attachments=files,
     )
     message_id = queued.message_id
     if typed.masked:

@@ -21,6 +21,8 @@ routes = web.RouteTableDef()
 async def healthz(request: web.Request) -> web.Response:
     app = ctx(request)
     body: dict[str, object] = {"status": "ok", "connectors": app.supervisor.health()}
+    scanner = app.pipeline.image_scanner
+    body["image_scanning"] = scanner.status() if scanner is not None else {"state": "off", "problems": ["not set up"]}
     if app.rules is not None:  # rules that route to a team nobody is in: said here too, not only in check-config
         body["warnings"] = await cached_team_warnings(app.engine, app.rules.current)
     return web.json_response(body)

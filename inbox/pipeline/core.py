@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import namedtuple
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -21,7 +22,9 @@ from inbox.config import InboxSettings
 from inbox.contacts import link_verified
 from inbox.domain import InboundMessage, utcnow
 from inbox.events import Event, EventBus
+from inbox.attachments.blobs import BlobStore
 from inbox.pipeline.effects import AppliedEffects, apply_effects, write_effects
+from inbox.pipeline.images import ImageScanner, pending_scans
 from inbox.pipeline.mentions import mark_refused, write_notes
 from inbox.pipeline.persist import PersistedBatch, persist_batch
 from inbox.pipeline.stages import ConversationView, PipelineItem, Prepared, Preparer, Stage, WebhookCall
@@ -42,6 +45,7 @@ class _Request:
     messages: list[InboundMessage]
     checkpoint: tuple[str, dict[str, str]] | None
     prepared: Awaitable[list[Prepared]] | None = None  # analysis under way in the preparer, if any
+    images: Awaitable[list[dict[int, Any]]] | None = None  # image scans under way (inbox.pipeline.images)
     future: asyncio.Future[list[int | None]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -55,6 +59,8 @@ class Pipeline:
         on_outbox: Callable[[], None] | None = None,
         send_webhook: WebhookSender | None = None,
         preparer: Preparer | None = None,
+        blob_store: BlobStore | None = None,
+        image_scanner: ImageScanner | None = None,
     ) -> None:
         self.engine = engine
         self._analyze = AnalyzeSchedule()
@@ -64,6 +70,8 @@ class Pipeline:
         self.on_outbox = on_outbox
         self.send_webhook = send_webhook
         self.preparer = preparer
+        self.blob_store = blob_store  # attachment bodies; None: the database's `blobs` table
+        self.image_scanner = image_scanner  # OCR and QR on customer images, in a worker process
         self.threader = Threader(
             timedelta(hours=self.settings.reopen_window_hours), timedelta(days=self.settings.subject_match_days)
         )
@@ -94,7 +102,8 @@ class Pipeline:
         """Store a batch (and a connector checkpoint) atomically; returns the message id per input."""
         msgs = [_clean(m) for m in batch]
         # Analysis starts now, so it runs while the writer is still storing the deliveries queued before this one.
-        request = _Request(msgs, checkpoint, self.preparer.submit(msgs) if self.preparer and self.stages else None)
+        request = _Request(msgs, checkpoint, self.preparer.submit(msgs) if self.preparer and self.stages else None,
+                           pending_scans(self.image_scanner, msgs) if self.stages else None)
         if self._worker is None:
             await self._write([request])
         else:
@@ -200,14 +209,15 @@ class Pipeline:
         )
         edit_states, edit_rows = await _edit_context(conn, [msgs[i] for i in edits], originals)
         prepared = await self._prepared(requests)
+        scans = [scan for r in requests for scan in (await r.images if r.images else [{}] * len(r.messages))]
         # One view per conversation: every message of a batch sees the conversation as it stood before the batch.
         views: dict[int, ConversationView] = {}
         items = []
         for i, s in zip(fresh, states):
             first = s.opened_by_this_batch and id(s) not in views
-            items.append(self._item(msgs[i], s, first, views, prepared[i]))
+            items.append(self._item(msgs[i], s, first, views, prepared[i], scans[i]))
             items[-1].sender_contact_id = identities[(msgs[i].sender.kind.value, msgs[i].sender.value)][1]
-        items += [self._item(msgs[i], s, False, views, prepared[i]) for i, s in zip(edits, edit_states)]
+        items += [self._item(msgs[i], s, False, views, prepared[i], scans[i]) for i, s in zip(edits, edit_states)]
         refused = self.threader.refused_tickets
         mark_refused(items, refused)
         self._run_stages(items)
@@ -216,7 +226,7 @@ class Pipeline:
         applied = await apply_effects(conn, items, all_states, now)
         batch = await persist_batch(
             conn, items[: len(new_msgs)], states, identities, items[len(new_msgs) :], edit_rows, all_states, now,
-            self.threader.known_links, with_events=self.events.has_subscribers,
+            self.threader.known_links, with_events=self.events.has_subscribers, blob_store=self.blob_store,
         )
         await write_effects(conn, applied, now)
         if refused:
@@ -241,7 +251,7 @@ class Pipeline:
 
     def _item(
         self, m: InboundMessage, s: ConversationState, first: bool, views: dict[int, ConversationView],
-        prepared: Prepared | None,
+        prepared: Prepared | None, image_scans: dict[int, Any] | None = None,
     ) -> PipelineItem:
         view = views.get(id(s))
         if view is None:
@@ -251,7 +261,7 @@ class Pipeline:
                 is_new=s.is_new, contact_id=s.contact_id, contact_language=s.language,
             )
         return PipelineItem(message=m, text=m.text, raw=m.raw, conversation=view, is_first=first, language=m.language,
-                            subject=m.subject, html=m.html, prepared=prepared)
+                            subject=m.subject, html=m.html, prepared=prepared, image_scans=image_scans or None)
 
     def _run_stages(self, items: list[PipelineItem]) -> None:
         for stage in self.stages:

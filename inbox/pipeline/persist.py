@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbox.domain import (
     Attachment, ConversationStatus, DeliveryStatus, Direction, Priority, Visibility, format_ticket,
 )
+from inbox.attachments.blobs import BlobStore
+from inbox.attachments.stored import attachment_entry
 from inbox.events import Event
 from inbox.pipeline.stages import Finding, PipelineItem
 from inbox.pipeline.threads import ConversationState, normalize_subject
@@ -44,18 +46,17 @@ def _attachments(item: PipelineItem) -> tuple[Attachment, ...]:
     return item.message.attachments if item.attachments is None else item.attachments
 
 
-async def _attachments_json(conn: AsyncConnection, attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    """Metadata in the row; bodies once per content hash in `blobs`."""
+async def _attachments_json(conn: AsyncConnection, attachments: tuple[Attachment, ...],
+                            blob_store: BlobStore | None) -> list[dict[str, Any]]:
+    """Metadata in the row; bodies once per content hash in the blob store (or, without one, the `blobs` table)."""
     out = []
     for a in attachments:
-        entry: dict[str, Any] = {"name": a.name, "content_type": a.content_type, "size": a.size}
-        if a.provider_ref:
-            entry["provider_ref"] = a.provider_ref
-        if a.content is not None:
+        if a.content is not None and blob_store is None:
             digest = hashlib.sha256(a.content).hexdigest()
             await insert_ignore(conn, blobs, [{"sha256": digest, "size": len(a.content), "data": a.content}])
-            entry["blob"] = digest
-        out.append(entry)
+        else:
+            digest = await blob_store.put(a.content) if a.content is not None and blob_store is not None else None
+        out.append(attachment_entry(a, digest))
     return out
 
 
@@ -70,6 +71,7 @@ async def persist_batch(
     now: datetime,
     known_links: dict[tuple[str, str], int],
     with_events: bool = True,
+    blob_store: BlobStore | None = None,
 ) -> PersistedBatch:
     rows: list[tuple[Any, ...]] = []  # in _MESSAGE_COLUMNS order
     links: dict[tuple[str, str], int] = {}
@@ -82,7 +84,7 @@ async def persist_batch(
             identities[(m.sender.kind.value, m.sender.value)][0], item.text,
             # Sanitized HTML is not masked span by span: with a secret in the message, keep the masked text only.
             None if findings and _has_secret(item) else item.html, item.subject, _RECEIVED,
-            await _attachments_json(conn, attachments) if (attachments := _attachments(item)) else [],
+            await _attachments_json(conn, attachments, blob_store) if (attachments := _attachments(item)) else [],
             findings_json(findings) if findings else [], sorted(m.flags) if m.flags else [], item.raw,
             m.reply_to_provider_id, m.sent_at,
         ))

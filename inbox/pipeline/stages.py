@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Awaitable, Protocol, Sequence
+from typing import Any, Awaitable, Protocol, Sequence
 
 from inbox.domain import Attachment, ConversationStatus, InboundMessage, Priority, Visibility
 
@@ -140,6 +140,7 @@ class PipelineItem:
     attachments: tuple[Attachment, ...] | None = None
     prepared: Prepared | None = None  # analysis done ahead, if any (see Prepared)
     sender_contact_id: int | None = None  # the sender's contact (the conversation's `contact_id`: its customer)
+    image_scans: dict[int, Any] | None = None  # attachment index -> its OCR/QR scan (inbox.pipeline.images)
 
 
 class Preparer(Protocol):

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from inbox.domain import Priority, Visibility
 from inbox.pipeline.stages import AuditEntry, AutoReply, Effects, Finding, PipelineItem
+from routing.guard.images import image_findings
 from routing.guard.mail_parts import attachment_findings, html_view, read_with_subject
 from routing.guard.policy import GuardPolicy, InboundPrivate, InboundPublic, TierRule
 from routing.guard.raw import mask_raw
@@ -74,7 +75,8 @@ class SensitiveStage:
             detected = sorted([*(f for f in detected if not any(f.start < c.end and c.start < f.end for c in continued)),
                                *continued], key=lambda f: f.start)
         findings = [finding for finding in detected if policy.enabled_kind(finding.kind)]
-        beside = [*in_subject, *self._text_attachments(item)]  # secrets found outside the text
+        beside = [*in_subject, *self._text_attachments(item),  # secrets found outside the text
+                  *image_findings(item, self._masks, policy.enabled_kind)]
         masked_kinds = {kind for kind in {f.kind for f in (*findings, *beside)} if policy.rule_for(kind).mask_at_rest}
         secret_values = [(f.kind, item.text[f.start : f.end]) for f in findings if f.kind in masked_kinds]
         masked_text, masked_findings = redact_where(item.text, findings, lambda finding: finding.kind in masked_kinds)

@@ -18,6 +18,13 @@ def settings_for(db_url: str, identity_secret: str = "app-secret", **kw) -> Sett
 
     chat = WebchatConfig(type="webchat", identity_secret=identity_secret)
     connectors = (ConnectorEntry("app-chat", chat), *kw.pop("connectors", ()))
+    # The data directory (attachment bodies) beside the test's SQLite file, never the user's own data directory.
+    if "data_dir" not in kw:
+        from pathlib import Path
+        import tempfile
+
+        sqlite_path = db_url.partition(":///")[2] if db_url.startswith("sqlite") else ""
+        kw["data_dir"] = Path(sqlite_path).parent / "data" if sqlite_path else Path(tempfile.mkdtemp(prefix="inbox-"))
     return Settings(source="test", database=DatabaseSettings(url=db_url), connectors=connectors, **kw)
 
 

@@ -115,3 +115,32 @@ async def test_the_chat_demo_page_shows_overrides_as_marks_and_its_own_origin_ma
     assert await sent.evaluate(IN_LOGICAL_ORDER) is True
     assert await sent.get_attribute("dir") == "auto"
     assert errors == []
+
+
+async def test_an_image_shows_as_a_thumbnail_and_files_link_to_a_download(ui: UiEnv) -> None:
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (900, 600), (20, 140, 90)).save(picture, "PNG")
+    await ingest(ui, InboundMessage(
+        connector="support-mail", channel=Channel.EMAIL, provider_id=f"<{uuid.uuid4()}@example.com>",
+        thread_key=f"<{uuid.uuid4()}@example.com>", visibility=Visibility.PRIVATE,
+        sender=ContactIdentity(IdentityKind.EMAIL, "li@example.com", "Li Lei"), text="proof of the transfer",
+        subject="Withdrawal", sent_at=datetime.now(UTC),
+        attachments=(Attachment("transfer.png", "image/png", 0, content=picture.getvalue()),
+                     Attachment("page.png", "image/png", 0, content=b"<html><script>alert(1)</script></html>"))))
+    tracked = await open_signed_in(ui)
+    page = tracked.page
+    await page.locator(".conv-row").first.click()
+    files = page.locator(".thread .attachments li")
+    await expect(files).to_have_count(2)
+    thumb = files.nth(0).locator("img")
+    await expect(thumb).to_be_visible()
+    await page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=await thumb.element_handle())
+    assert await thumb.evaluate("(img) => img.naturalWidth") <= 320  # the thumbnail, not the 900 px original
+    # HTML named .png: no thumbnail, only a download link
+    await expect(files.nth(1).locator("img")).to_have_count(0)
+    assert (await files.nth(1).locator("a.attachment-link").get_attribute("href")).endswith("?download=1")
+    assert tracked.errors == []

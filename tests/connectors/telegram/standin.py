@@ -210,6 +210,11 @@ class BotApiStandIn(RealGroupShapes):
             "new_chat_member": new,
         }})
 
+    @property
+    def too_big_files(self) -> set[str]:
+        """file_ids getFile refuses as over 20 MB (marked by a test, so it need not hold 20 MB)."""
+        return self.__dict__.setdefault("_too_big_files", set())
+
     def add_file(self, data: bytes, path: str) -> tuple[str, str]:
         """Store bytes to serve; returns (file_id, file_unique_id)."""
         n = next(self._file_ids)
@@ -366,6 +371,33 @@ class BotApiStandIn(RealGroupShapes):
                                      None if quoted == topic else quoted, topic))
         return msg
 
+    async def _m_sendphoto(self, params: Mapping[str, object]) -> object:
+        return self._file_message(params, "photo")
+
+    async def _m_senddocument(self, params: Mapping[str, object]) -> object:
+        return self._file_message(params, "document")
+
+    def _file_message(self, params: Mapping[str, object], kind: str) -> object:
+        """A bot's photo or document: Telegram answers the Message with the file's ids (a photo in sizes)."""
+        chat = self._chat_for_sending(params.get("chat_id"))
+        upload = params.get(kind)
+        if not isinstance(upload, tuple):
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        name, data = upload
+        file_id, unique = self.add_file(data, f"{kind}s/{name}")
+        me = TgUser(self.bot_id, "Wallet Support", username=self.username, is_bot=True, language_code=None)
+        content = {"photo": [{"file_id": file_id, "file_unique_id": unique, "width": 90, "height": 90,
+                              "file_size": len(data)}]} if kind == "photo" else \
+            {"document": {"file_id": file_id, "file_unique_id": unique, "file_name": name, "file_size": len(data)}}
+        msg = self.message(chat, None, None, content=content, extra={"from": me.to_api()})
+        self.sent_files.append((chat.id, kind, name, data))
+        return msg
+
+    @property
+    def sent_files(self) -> list[tuple[int, str, str, bytes]]:
+        """(chat id, photo|document, file name, bytes) of each file the bot sent."""
+        return self.__dict__.setdefault("_sent_files", [])
+
     def _chat_for_sending(self, chat_id: object) -> TgChat:
         if not isinstance(chat_id, int):
             raise ApiError(400, "Bad Request: chat not found")
@@ -430,6 +462,8 @@ class BotApiStandIn(RealGroupShapes):
         if file_id not in self._files:
             raise ApiError(400, "Bad Request: invalid file_id")
         path, data = self._files[file_id]  # type: ignore[index]
+        if file_id in self.too_big_files:  # the Bot API's own limit: bots cannot download files over 20 MB
+            raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data), "file_path": path}
 
     # ---- internals --------------------------------------------------------------------------------------------

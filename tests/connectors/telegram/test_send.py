@@ -208,3 +208,19 @@ async def test_send_before_start_is_a_clear_error(make_connector) -> None:
     c = make_connector(MemoryHost())
     with pytest.raises(PermanentError, match="not started"):
         await c.send(reply(f"chat:{ALICE.id}", "x", visibility=Visibility.PRIVATE))
+
+
+async def test_files_follow_the_text_as_a_photo_and_a_document(standin, connector) -> None:
+    from dataclasses import replace
+
+    from inbox.domain import Attachment
+
+    standin.inject_message(TgChat.private(ALICE), ALICE, "please send the statement")
+    png, pdf = b"\x89PNG\r\n\x1a\n" + b"p" * 20, b"%PDF-1.4 statement"
+    message = replace(reply(f"chat:{ALICE.id}", "Here it is", visibility=Visibility.PRIVATE),
+                      attachments=(Attachment("receipt.png", "image/png", len(png), content=png),
+                                   Attachment("statement.pdf", "application/pdf", len(pdf), content=pdf)))
+    result = await connector.send(message)
+    assert [s.text for s in standin.sent] == ["Here it is"]
+    assert standin.sent_files == [(ALICE.id, "photo", "receipt.png", png), (ALICE.id, "document", "statement.pdf", pdf)]
+    assert len(result.extra_provider_ids) == 2

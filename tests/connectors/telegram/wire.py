@@ -89,6 +89,8 @@ async def read_params(request: web.Request) -> dict[str, object]:
         else:
             form = await request.post()
             values.update({k: decode_value(k, v) for k, v in form.items() if isinstance(v, str)})
+            # Uploaded files (sendPhoto, sendDocument): (file name, bytes), as the Bot API receives them.
+            values.update({k: (v.filename, v.file.read()) for k, v in form.items() if isinstance(v, web.FileField)})
     return values
 
 

@@ -79,6 +79,8 @@ class XStandin:
     dms_closed: set[str] = field(default_factory=set)
     hidden_authors: set[str] = field(default_factory=set)  # deleted/protected: never in includes
     suspended_authors: set[str] = field(default_factory=set)  # with hidden_authors: answered "Forbidden"
+    media: dict[str, JsonObject] = field(default_factory=dict)  # media_key -> X media object (includes.media)
+    media_files: dict[str, bytes] = field(default_factory=dict)  # ton.twitter.com path -> bytes (DM media)
     requests: list[SeenRequest] = field(default_factory=list)
     sent_tweets: list[JsonObject] = field(default_factory=list)
     sent_dms: list[JsonObject] = field(default_factory=list)
@@ -116,6 +118,7 @@ class XStandin:
         from tests.connectors.twitter.standin_search import install
 
         install(self, app)  # GET /2/tweets/search/recent (conversation watching)
+        app.router.add_get("/1.1/ton/{path:.+}", self._ton)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -232,7 +235,15 @@ class XStandin:
         request[_RATE_HEADERS] = _rate_headers(limit, limit - len(calls), reset)
         return seen
 
-    def _authenticate(self, request: web.Request) -> str | None:
+    async def _ton(self, request: web.Request) -> web.Response:
+        """DM media as X serves them: only to the account's OAuth 1.0a user context, signed for ton.twitter.com."""
+        self.requests.append(SeenRequest(request.method, request.path, dict(request.query), None, None))
+        if self._authenticate(request, canonical="https://ton.twitter.com") != "oauth1":
+            return web.Response(status=401, text="Unauthorized")
+        data = self.media_files.get(request.path)
+        return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+
+    def _authenticate(self, request: web.Request, canonical: str = "") -> str | None:
         header = request.headers.get("Authorization", "")
         c = self.credentials
         if header.startswith("Bearer "):
@@ -249,7 +260,7 @@ class XStandin:
         if given.get("oauth_consumer_key") != c.consumer_key or given.get("oauth_token") != c.access_token:
             return None
         base = oauth_signature.signature_base_string(
-            request.method, oauth_signature.base_string_uri(CANONICAL_BASE + request.path),
+            request.method, oauth_signature.base_string_uri((canonical or CANONICAL_BASE) + request.path),
             oauth_signature.normalize_parameters(params),
         )
         expected = _hmac_sha1(base, c.consumer_secret, c.access_token_secret)
@@ -337,6 +348,13 @@ class XStandin:
                 body["includes"] = {"users": users}
             if errors:
                 body["errors"] = errors
+        keys = [k for c in chunk for k in (c.get("attachments") or {}).get("media_keys", ())]
+        if "attachments.media_keys" in _csv(query.get("expansions")) and keys:
+            # Like X: media_key and type always; the rest only when asked for in media.fields.
+            wanted = {"media_key", "type"} | _csv(query.get("media.fields"))
+            found = [{k: v for k, v in self.media[key].items() if k in wanted} for key in dict.fromkeys(keys)
+                     if key in self.media]
+            body.setdefault("includes", {})["media"] = found
         if next_token:
             body["meta"]["next_token"] = next_token
         if self.real_paging:

@@ -122,6 +122,29 @@ async def _resend(world: World) -> Call:
     return Call(f"/api/v1/conversations/{world.conversation_id}/messages/{queued.message_id}/resend", {})
 
 
+async def _attachment(world: World, tail: str = "") -> Call:
+    """The conversation's first message with one stored image (a body kept in the `blobs` table)."""
+    import hashlib
+
+    from inbox.store.ops import insert_ignore
+    from inbox.store.schema import blobs
+
+    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00" \
+          b"\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    digest = hashlib.sha256(gif).hexdigest()
+    async with world.engine.begin() as conn:
+        await insert_ignore(conn, blobs, [{"sha256": digest, "size": len(gif), "data": gif}])
+        message_id = (await conn.execute(select(messages.c.id).where(
+            messages.c.conversation_id == world.conversation_id).order_by(messages.c.id).limit(1))).scalar_one()
+        await conn.execute(update(messages).where(messages.c.id == message_id).values(attachments=[
+            {"name": "dot.gif", "content_type": "image/gif", "size": len(gif), "blob": digest}]))
+    return Call(f"/api/v1/conversations/{world.conversation_id}/messages/{message_id}/attachments/0{tail}")
+
+
+async def _attachment_thumbnail(world: World) -> Call:
+    return await _attachment(world, "/thumbnail")
+
+
 async def _new_team(world: World) -> Call:
     return Call("/api/v1/teams", {"name": f"team-{world.next()}"})
 
@@ -207,6 +230,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/api/v1/reports/times"): fixed("/api/v1/reports/times?metric=resolution&by=team"),
     ("GET", "/api/v1/reports/satisfaction"): fixed("/api/v1/reports/satisfaction?by=agent"),
     ("POST", "/api/v1/conversations/{id}/messages/{message_id}/resend"): _resend,
+    ("GET", "/api/v1/conversations/{id}/messages/{message_id}/attachments/{index}"): _attachment,
+    ("GET", "/api/v1/conversations/{id}/messages/{message_id}/attachments/{index}/thumbnail"): _attachment_thumbnail,
 }
 # Where a handler refuses more than its level does (defence in depth): expected status per caller.
 HANDLER_RULES: dict[tuple[str, str], dict[str, int]] = {

@@ -54,11 +54,19 @@ export class Composer {
     this.guard = h("div.guard", { "aria-live": "polite" });
     this.sendButton = h("button.primary.send", { type: "submit", text: t("composer.send") });
     this.cannedButton = h("button.secondary", { type: "button", text: t("composer.canned"), on: { click: () => this.showAllCanned() } });
+    // Files go up as soon as they are picked (POST …/attachments); the reply names them by their upload.
+    this.files = [];
+    this.fileInput = h("input.attach-input", { type: "file", multiple: true, hidden: true,
+      on: { change: () => this.uploadPicked() } });
+    this.attachButton = h("button.secondary.attach", { type: "button", text: t("composer.attach"),
+      on: { click: () => this.fileInput.click() } });
+    this.fileList = h("ul.composer-files");
     this.el = h("form.composer", { on: { submit: (e) => { e.preventDefault(); this.send(); } } },
       h("div.tabs", { role: "tablist" }, this.tabs.reply, this.tabs.note, this.destination),
       h("div.draft-wrap", {}, this.text, this.suggest),
-      this.guard,
-      h("div.composer-actions", {}, this.cannedButton, h("span.hint", { text: t("composer.hint") }), this.sendButton));
+      this.fileList, this.guard,
+      h("div.composer-actions", {}, this.cannedButton, this.attachButton, this.fileInput,
+        h("span.hint", { text: t("composer.hint") }), this.sendButton));
     this.setMode("reply");
   }
 
@@ -228,14 +236,41 @@ export class Composer {
     }
   }
 
+  async uploadPicked() {
+    for (const file of [...this.fileInput.files]) {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      try {
+        const response = await fetch(`/api/v1/conversations/${this.conversation.id}/attachments`, {
+          method: "POST", body: form, credentials: "same-origin",
+          headers: { Accept: "application/json", "X-Requested-With": "inbox" } });
+        const data = await response.json().catch(() => ({}));
+        if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+        this.files.push(data.attachment);
+      } catch (e) {
+        toast(`${t("error.upload")}: ${file.name}: ${e.message}`, { kind: "error" });
+      }
+    }
+    this.fileInput.value = "";
+    this.renderFiles();
+  }
+
+  renderFiles() {
+    fill(this.fileList, ...this.files.map((f, i) => h("li", {}, "📎 ", f.name, " ",
+      h("button.link", { type: "button", text: t("composer.removeFile"),
+        on: { click: () => { this.files.splice(i, 1); this.renderFiles(); } } }))));
+  }
+
   async send() {
     const text = this.text.value;
     if (!text.trim()) return;
     this.sendButton.disabled = true;
     try {
       const body = await post(`/api/v1/conversations/${this.conversation.id}/messages`,
-        { text, private_note: this.mode === "note" });
+        { text, private_note: this.mode === "note", attachments: this.files.map((f) => ({ blob: f.blob, name: f.name })) });
       this.text.value = "";
+      this.files = [];
+      this.renderFiles();
       clear(this.guard);
       this.schedulePreview.cancel();
       const route = body.route || {};

@@ -2,6 +2,7 @@
 // strings.js so the pages that use them can grow without touching the core table; same rule: both languages).
 // Keys ending in .one / .other are plural forms, chosen by tn() with Intl.PluralRules.
 export const EN_MORE = {
+  "composer.attach": "Attach file", "composer.removeFile": "Remove", "error.upload": "Upload failed",
   "inbox.total.one": "{n} conversation", "identity.phone": "Phone",
   "contact.open": "Contact page", "contact.title": "Contact", "contact.rename": "Rename", "contact.namePlaceholder": "Name",
   "contact.identities": "Identities", "contact.verified": "verified", "contact.typed": "added by an agent",
@@ -67,6 +68,7 @@ export const EN_MORE = {
 };
 
 export const ZH_MORE = {
+  "composer.attach": "添加附件", "composer.removeFile": "移除", "error.upload": "上传失败",
   "inbox.total.one": "共 {n} 个会话", "identity.phone": "电话",
   "contact.open": "联系人页面", "contact.title": "联系人", "contact.rename": "改名", "contact.namePlaceholder": "姓名",
   "contact.identities": "身份", "contact.verified": "已验证", "contact.typed": "客服添加",

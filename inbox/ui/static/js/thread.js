@@ -184,8 +184,7 @@ export class ConversationPane {
     (formatted ? showHtml : showText)();
     const findings = (m.findings || []).length ? h("div.findings", {},
       [...new Set(m.findings.map((f) => f.kind))].map((k) => h(`span.finding`, { text: findingLabel(k) }))) : null;
-    const files = (m.attachments || []).length ? h("ul.attachments", {},
-      m.attachments.map((a) => h("li", {}, "📎 ", fileName(a.name || a.filename || "file")))) : null;
+    const files = (m.attachments || []).length ? h("ul.attachments", {}, m.attachments.map(attachmentItem)) : null;
     const disguised = hasBidiControls(m.text, { marks: false }) || hasBidiControls(m.subject, { marks: false });
     return h(`li.msg.dir-${m.direction}`, { dataset: { id: m.id } },
       meta, m.subject ? isolated("div.msg-subject", m.subject) : null, body,
@@ -266,4 +265,19 @@ export class ConversationPane {
         : t("presence.viewing", { name: p.name }));
     this.presenceEl.textContent = parts.join(" · "); // stays in the grid when empty (:empty has no padding)
   }
+}
+
+
+// One attachment: a thumbnail for images (served by the API as a re-encoded picture, session cookie), a download
+// link for the rest, and why the guard changed or withheld it. Names are text nodes, never markup.
+function attachmentItem(a) {
+  const name = fileName(a.name || a.filename || "file");
+  const label = a.url ? h("a.attachment-link", { href: `${a.url}?download=1`, rel: "noopener", download: "" }, name)
+    : h("span.attachment-name", {}, name);
+  const thumb = a.thumbnail_url ? h("a.attachment-thumb", { href: a.url, target: "_blank", rel: "noopener" },
+    h("img", { src: a.thumbnail_url, alt: String(a.name || "image"), loading: "lazy" })) : null;
+  const size = a.size ? h("span.attachment-size", { text: ` (${Math.max(1, Math.round(a.size / 1024))} KB)` }) : null;
+  const note = a.note ? h("div.attachment-note", { role: "note", text: a.note }) : null;
+  const kinds = (a.findings || []).length ? h("span.finding", { text: a.findings.map(findingLabel).join(", ") }) : null;
+  return h("li", {}, thumb, "📎 ", label, size, kinds, note);
 }

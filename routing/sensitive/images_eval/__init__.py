@@ -1,0 +1,1 @@
+"""Evaluation of the guard's image reading (OCR + QR): `python -m routing.sensitive.images_eval`."""
