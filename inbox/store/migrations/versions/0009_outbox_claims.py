@@ -1,14 +1,14 @@
 """outbox claim leases: which process sends a row, and until when its claim holds (inbox.cluster.claims)
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0003'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """impersonators: accounts seen impersonating us, with their latest evidence; the admin-saved official registry
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0003'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
