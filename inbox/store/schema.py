@@ -353,6 +353,8 @@ conversation_merges = Table(
     Column("message_count", Integer, nullable=False, default=0),
     Column("actor", String(200), nullable=False),
     _ts("merged_at", nullable=False),
+)
+
 # --- service levels (inbox.sla; migration 0007) ---------------------------------------------------------------
 
 # One row per conversation with a policy: its clocks as last worked out (inbox.sla.tracker), for the list's filter
