@@ -133,7 +133,7 @@ async def enqueue_reply(
     target = await choose_target(conn, conversation_id, route)
     [queued] = await enqueue_replies(conn, [ReplyRequest(
         conversation_id, target, text, reason, agent_id, private_link_fallback, notice, tuple(findings or ()), flags,
-        attachments,
+        attachments=attachments,
     )], now)
     return queued
 
