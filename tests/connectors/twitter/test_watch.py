@@ -77,8 +77,9 @@ async def test_many_conversations_are_batched_into_queries_within_the_limit(stan
     roots = [standin.add_mention(f"problem {i}", CUSTOMER_ID) for i in range(40)]
     async with running(_connector(standin, host)):
         await host.wait_for(40)
-        await wait_until(lambda: len(standin.search_queries) >= 4)
-    first_round = standin.search_queries[:4]
+        await wait_until(lambda: len(set(standin.search_queries)) >= 4)
+    # A query's later pages repeat it (X ends every result set with an empty page that a next_token pointed at).
+    first_round = list(dict.fromkeys(standin.search_queries))[:4]
     assert all(len(q) <= QUERY_LIMIT for q in first_round)
     named = [t for q in first_round for t in q.split(" OR ")]
     assert sorted(named) == sorted(f"conversation_id:{r['conversation_id']}" for r in roots)  # each once
