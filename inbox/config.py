@@ -91,6 +91,7 @@ class Settings:
     notices: tuple[str, ...] = ()  # worth saying, not errors (a legacy database location, a disabled connector)
     data_dir: Path = field(default_factory=lambda: default_data_dir().absolute())
     default_rules: bool = False  # the rules were not named by the config (see default_rules_path)
+    sla: dict[str, Any] = field(default_factory=dict)  # SLA calendars and policies (inbox.sla.policy), validated
 
     @property
     def database_url(self) -> str:
@@ -207,7 +208,7 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
     unset: dict[str, str] = {}
     data = _substitute(data, environ, "", unset)
     problems.extend(f"{source}: {key}: environment variable {var} is not set" for key, var in unset.items())
-    known = ["database", "server", "routing", "inbox", "connectors", "guard"]
+    known = ["database", "server", "routing", "inbox", "connectors", "guard", "sla"]
     for key in data:
         if key not in known:
             problems.append(f"{source}: {key}: unknown section" + did_you_mean(str(key), known))
@@ -241,9 +242,14 @@ def parse_settings(text: str, source: str, environ: dict[str, str] | os._Environ
             GuardPolicy.model_validate(guard)
         except ValidationError as e:
             problems.extend(describe(e, source, "guard", GuardPolicy))
+    sla = data.get("sla") or {}
+    from inbox.sla.policy import config_problems
+
+    problems.extend(f"{source}: {line}" for line in config_problems(sla))
     if problems:
         raise ConfigError(problems)
-    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices))
+    return Settings(source, database, server, routing, inbox, tuple(connectors), guard, tuple(notices),
+                    sla=sla if isinstance(sla, dict) else {})
 
 
 def parse_connector(name: str, raw: Any, source: str) -> ConnectorConfig:

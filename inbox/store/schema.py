@@ -312,3 +312,119 @@ canned_replies = Table(
     Column("created_by", _Id, ForeignKey("agents.id")),
     _ts("created_at", nullable=False),
 )
+
+# --- service levels (inbox.sla; migration 0007) ---------------------------------------------------------------
+
+# One row per conversation with a policy: its clocks as last worked out (inbox.sla.tracker), for the list's filter
+# and sort, the timers (`next_alert_at`) and reports. `pauses` are [start, end|null] ISO pairs (pending, snoozed,
+# resolved); `fired` the alert keys already sent, so each fires once even across restarts and processes.
+conversation_sla = Table(
+    "conversation_sla",
+    metadata,
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), primary_key=True),
+    Column("policy", String(100)),
+    Column("state", String(10), nullable=False),  # none | on_track | at_risk | breached | paused | met
+    _ts("first_response_due"),
+    _ts("first_response_at"),
+    _ts("next_response_due"),
+    _ts("resolution_due"),
+    _ts("next_due"),
+    Column("first_response_minutes", Float),  # business minutes, pauses excluded
+    Column("resolution_minutes", Float),
+    Column("first_response_breached", Boolean, nullable=False, default=False),
+    Column("resolution_breached", Boolean, nullable=False, default=False),
+    Column("next_response_breaches", Integer, nullable=False, default=0),
+    Column("pauses", JSON, nullable=False, default=list),
+    Column("last_status", String(10)),
+    _ts("next_alert_at"),
+    Column("fired", JSON, nullable=False, default=list),
+    _ts("updated_at", nullable=False),
+    Index("ix_conversation_sla_next_alert_at", "next_alert_at"),
+    Index("ix_conversation_sla_state_next_due", "state", "next_due"),
+)
+
+sla_settings = Table(
+    "sla_settings",
+    metadata,
+    Column("key", String(50), primary_key=True),  # "policies": the admin's policy set (overrides the config file)
+    Column("value", JSON, nullable=False),
+    _ts("updated_at", nullable=False),
+)
+
+# How far the tracker has read: the last message id and conversation change it has seen.
+sla_cursor = Table(
+    "sla_cursor",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("message_id", BigInteger, nullable=False, default=0),
+    _ts("changed_at"),
+)
+
+# A request for a rating sent to a customer: the token in its link is a credential, only its SHA-256 is kept.
+rating_requests = Table(
+    "rating_requests",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("channel", String(20), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("used_at"),
+)
+
+satisfaction_ratings = Table(
+    "satisfaction_ratings",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("request_id", _Id, ForeignKey("rating_requests.id"), unique=True),
+    Column("score", Integer, nullable=False),  # 1..5
+    Column("comment", Text),
+    Column("channel", String(20), nullable=False),
+    Column("type", String(30)),
+    Column("team_id", _Id, ForeignKey("teams.id")),
+    Column("agent_id", _Id, ForeignKey("agents.id")),
+    _ts("created_at", nullable=False),
+    Index("ix_satisfaction_ratings_created", "created_at"),
+)
+
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False, index=True),
+    _ts("due_at", nullable=False),
+    Column("note", String(500), nullable=False, default=""),
+    Column("created_by", _Id, ForeignKey("agents.id")),
+    _ts("created_at", nullable=False),
+    _ts("done_at"),
+    Index("ix_follow_ups_open_due", "done_at", "due_at"),
+)
+
+# Report rollups, kept current by the tracker as it reads new messages and clocks: a report sums a few thousand of
+# these rows instead of scanning messages. `team_id` 0 and `type` "" stand for none (keys can't be NULL).
+report_volume = Table(
+    "report_volume",
+    metadata,
+    Column("day", String(10), primary_key=True),  # UTC date, ISO
+    Column("hour", Integer, primary_key=True),  # UTC hour 0..23
+    Column("channel", String(20), primary_key=True),
+    Column("type", String(30), primary_key=True),
+    Column("team_id", BigInteger, primary_key=True),
+    Column("direction", String(10), primary_key=True),
+    Column("count", BigInteger, nullable=False, default=0),
+)
+
+report_times = Table(
+    "report_times",
+    metadata,
+    Column("day", String(10), primary_key=True),  # UTC date the clock was met
+    Column("channel", String(20), primary_key=True),
+    Column("type", String(30), primary_key=True),
+    Column("team_id", BigInteger, primary_key=True),
+    Column("metric", String(20), primary_key=True),  # first_response | resolution | next_response
+    Column("bucket", Integer, primary_key=True),  # business minutes, bucketed (inbox.sla.rollup.bucket)
+    Column("count", BigInteger, nullable=False, default=0),
+    Column("breached", BigInteger, nullable=False, default=0),
+)
