@@ -168,6 +168,24 @@ class HasFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class SlaIs:
+    """An SLA timer fired (inbox.sla.rules runs the rules that have this condition, with the event as a flag
+    "sla:<kind>" on a stand-in message; a customer's message never carries it, so these rules never fire on one)."""
+
+    kinds: frozenset[str]
+
+    def check(self, context: RuleContext) -> bool:
+        flags = context.item.message.flags
+        return any(f"sla:{kind}" in flags for kind in self.kinds)
+
+    def describe(self) -> str:
+        return f"SLA {' or '.join(sorted(self.kinds))}"
+
+
+SLA_KINDS = ("at_risk", "breached")
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     parts: tuple[Condition, ...]
 
@@ -285,12 +303,12 @@ def _message_type_of(context: RuleContext) -> str | None:
 
 
 _COST: dict[type, int] = {FirstMessage: 0, FieldIn: 0, MinConfidence: 0, HasFlag: 0, MinPriority: 0,
-                          SensitiveIn: 0, ContactAttribute: 0, HasTag: 1, InHours: 1, TextContains: 2, TextRegex: 3,
+                          SensitiveIn: 0, ContactAttribute: 0, SlaIs: 0, HasTag: 1, InHours: 1, TextContains: 2, TextRegex: 3,
                           AnyOf: 4, Not: 4, AllOf: 4}
 
 CONDITION_KEYS = ("connector", "channel", "visibility", "direction", "first_message", "text_contains", "text_regex",
                   "type", "message_type", "min_confidence", "sensitive_kind", "sensitive_tier", "contact", "language", "in_hours",
-                  "off_hours", "priority", "min_priority", "has_tag", "status", "flags", "any", "not")
+                  "off_hours", "priority", "min_priority", "has_tag", "status", "flags", "sla", "any", "not")
 
 
 def compile_when(spec: object, key: str, schedules: dict[str, BusinessHours]) -> AllOf:
@@ -347,6 +365,8 @@ def compile_when(spec: object, key: str, schedules: dict[str, BusinessHours]) ->
                                  _strings(value, where, _enum_values(ConversationStatus))))
         elif name == "flags":
             parts.append(HasFlag(_strings(value, where)))
+        elif name == "sla":
+            parts.append(SlaIs(_strings(value, where, SLA_KINDS)))
         elif name == "any":
             if not isinstance(value, list) or not value:
                 raise FieldError(where, "expected a list of condition mappings")

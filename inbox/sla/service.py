@@ -1,0 +1,77 @@
+"""The SLA timer loop inside `inbox serve`: a tick every `poll_seconds` (reads changes, fires due alerts, wakes
+snoozed conversations and follow-ups). Registered by `setup_sla(app)` after the main lifecycle, so it starts
+once the store is ready and stops before it closes."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from inbox.api.context import CTX
+from inbox.sla.settings import PolicySource
+from inbox.sla.tracker import SlaTracker
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 2.0
+
+
+class SlaService:
+    def __init__(self, tracker: SlaTracker, source: PolicySource, wake: Any = None) -> None:
+        self.tracker = tracker
+        self.source = source
+        self.wake = wake  # inbox.sla.followup.wake_due, run each tick
+        self._task: asyncio.Task[None] | None = None
+        self.poll_seconds = POLL_SECONDS
+
+    async def tick(self, now: Any = None) -> Any:
+        if self.wake is not None:
+            await self.wake(now)
+        return await self.tracker.tick(now)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a failed tick (database briefly away) is retried on the next
+                log.exception("SLA tick failed")
+            await asyncio.sleep(self.poll_seconds)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="sla-timers")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+
+SLA = web.AppKey("inbox_sla", SlaService)
+
+
+def setup_sla(app: web.Application) -> None:
+    """Routes and the timer loop (one call from build_app)."""
+    from inbox.api import reports, sla as sla_api
+
+    app.add_routes(sla_api.routes)
+    app.add_routes(reports.routes)
+
+    async def lifecycle(app: web.Application):  # noqa: ANN202
+        context = app[CTX]
+        from inbox.sla.followup import FollowUps
+        from inbox.sla.rules import SlaRules
+
+        source = PolicySource(context.engine, context.settings.sla)
+        rules = SlaRules(context.rules)
+        tracker = SlaTracker(context.engine, context.events, source, on_fired=rules.on_fired)
+        service = SlaService(tracker, source, FollowUps(context.engine, context.events).wake_due)
+        app[SLA] = service
+        service.start()
+        yield
+        await service.stop()
+
+    app.cleanup_ctx.append(lifecycle)
