@@ -242,5 +242,8 @@ def build_app(settings: Settings) -> web.Application:
                              return_exceptions=True)
 
     app.cleanup_ctx.append(lifecycle)
+    from inbox.sla.service import setup_sla
+
+    setup_sla(app)  # SLA timers, follow-ups, ratings, reports: after the lifecycle, which they need
     app.on_shutdown.append(close_sockets)
     return app

@@ -26,6 +26,7 @@ from inbox.events import Event
 from inbox.outbox import MASKED_SECRET_FLAG
 from inbox.recipients import customer_identity, identity_json
 from inbox.replies import choose_target, enqueue_reply
+from inbox.sla.views import sla_conditions, sla_order, sla_views
 from inbox.store.ops import insert_ignore
 from inbox.store.schema import (
     agents,
@@ -80,9 +81,11 @@ async def conversation_views(conn: AsyncConnection, rows: list[Any]) -> list[dic
     people = await _contacts(conn, {r.contact_id for r in rows})
     assignees = await _agents(conn, {r.assignee_id for r in rows if r.assignee_id})
     team_names = {t.id: t.name for t in await conn.execute(select(teams))}
+    service_levels = await sla_views(conn, ids)
     out = []
     for r in rows:
         view = conversation_core(r, tags[r.id])
+        view["sla"] = service_levels.get(r.id)
         view["contact"] = people.get(r.contact_id)
         view["assignee"] = assignees.get(r.assignee_id) if r.assignee_id else None
         view["team"] = team_names.get(r.team_id) if r.team_id else None
@@ -125,6 +128,7 @@ def _filters(agent: Agent, q: Any) -> list[Any]:
                                     messages.c.text.like(pattern, escape="\\")))
         ticket_id = parse_ticket(text) if re.fullmatch(r"#?\d{5,18}", text) else None  # more digits: no ticket
         conds.append(or_(found, conversations.c.id == ticket_id) if ticket_id else found)
+    conds.extend(sla_conditions(q))
     return conds
 
 
@@ -143,8 +147,8 @@ async def list_conversations(request: web.Request) -> web.Response:
     conds = _filters(agent, q)
     async with ctx(request).engine.connect() as conn:
         stmt = select(conversations).where(and_(*conds)) if conds else select(conversations)
-        rows = (await conn.execute(stmt.order_by(conversations.c.last_message_at.desc(), conversations.c.id.desc())
-                                   .limit(limit).offset(offset))).all()
+        order = sla_order(q) or [conversations.c.last_message_at.desc(), conversations.c.id.desc()]
+        rows = (await conn.execute(stmt.order_by(*order).limit(limit).offset(offset))).all()
         total = (await conn.execute(select(func.count()).select_from(conversations).where(and_(*conds))
                                     if conds else select(func.count()).select_from(conversations))).scalar_one()
         return web.json_response({"conversations": await conversation_views(conn, rows), "total": total})

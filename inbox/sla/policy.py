@@ -4,6 +4,7 @@ once an admin saves them, from the database (the admin API). Example:
     sla:
       calendars:                     # business hours in the rules file's schedule format; "24/7" is built in
         beijing: {timezone: Asia/Shanghai, weekly: {mon-fri: "09:00-18:00"}, holidays: ["2026-10-01"]}
+      satisfaction: true             # ask for a 1-5 rating when a conversation is resolved (default false)
       policies:                      # the first whose `when` holds applies
         - name: urgent
           when: {priority: [urgent]}
@@ -85,6 +86,7 @@ class PolicySet:
     policies: tuple[Policy, ...]
     source: str  # "config", "admin" or "none"
     spec: dict[str, Any]  # as written, for the admin API to show and edit
+    ask_rating: bool = False  # `satisfaction: true`: ask the customer for a rating when resolved
 
     def choose(self, c: Conversationish) -> Policy | None:
         for policy in self.policies:
@@ -93,7 +95,7 @@ class PolicySet:
         return None
 
 
-EMPTY = PolicySet((), "none", {"calendars": {}, "policies": []})
+EMPTY = PolicySet((), "none", {"calendars": {}, "policies": [], "satisfaction": False})
 
 
 def parse_duration(value: object, key: str) -> float:
@@ -154,8 +156,11 @@ def parse_policy_set(spec: object, source: str) -> PolicySet:
     problems: list[str] = []
     if not isinstance(spec, dict):
         raise PolicyError(["sla: expected a mapping with calendars and policies"])
-    for key in sorted(set(spec) - {"calendars", "policies"}):
-        problems.append(f"sla.{key}: unknown key (expected calendars, policies)")
+    for key in sorted(set(spec) - {"calendars", "policies", "satisfaction"}):
+        problems.append(f"sla.{key}: unknown key (expected calendars, policies, satisfaction)")
+    ask_rating = spec.get("satisfaction", False)
+    if not isinstance(ask_rating, bool):
+        problems.append("sla.satisfaction: expected true (ask for a rating when resolved) or false")
     calendars: dict[str, BusinessHours | None] = {ALWAYS: None}
     raw_calendars = spec.get("calendars") or {}
     if not isinstance(raw_calendars, dict):
@@ -185,7 +190,8 @@ def parse_policy_set(spec: object, source: str) -> PolicySet:
             problems.append(f"{e.key}: {e.message}")
     if problems:
         raise PolicyError(problems)
-    return PolicySet(tuple(policies), source, _jsonable({"calendars": raw_calendars, "policies": raw_policies}))
+    return PolicySet(tuple(policies), source, _jsonable({"calendars": raw_calendars, "policies": raw_policies,
+                                                          "satisfaction": ask_rating}), ask_rating is True)
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,17 +18,21 @@ POLL_SECONDS = 2.0
 
 
 class SlaService:
-    def __init__(self, tracker: SlaTracker, source: PolicySource, wake: Any = None) -> None:
+    def __init__(self, tracker: SlaTracker, source: PolicySource, wake: Any = None, after_tick: Any = None) -> None:
         self.tracker = tracker
         self.source = source
         self.wake = wake  # inbox.sla.followup.wake_due, run each tick
+        self.after_tick = after_tick  # wakes the outbox dispatcher (rating requests were queued)
         self._task: asyncio.Task[None] | None = None
         self.poll_seconds = POLL_SECONDS
 
     async def tick(self, now: Any = None) -> Any:
         if self.wake is not None:
             await self.wake(now)
-        return await self.tracker.tick(now)
+        result = await self.tracker.tick(now)
+        if self.after_tick is not None:
+            self.after_tick()
+        return result
 
     async def _run(self) -> None:
         while True:
@@ -67,8 +71,14 @@ def setup_sla(app: web.Application) -> None:
 
         source = PolicySource(context.engine, context.settings.sla)
         rules = SlaRules(context.rules)
-        tracker = SlaTracker(context.engine, context.events, source, on_fired=rules.on_fired)
-        service = SlaService(tracker, source, FollowUps(context.engine, context.events).wake_due)
+        from inbox.sla.satisfaction import ask_for_rating
+
+        async def on_resolved(conn, row, now):  # noqa: ANN001, ANN202
+            await ask_for_rating(conn, row, context.settings.public_url, now)
+
+        tracker = SlaTracker(context.engine, context.events, source, on_fired=rules.on_fired, on_resolved=on_resolved)
+        service = SlaService(tracker, source, FollowUps(context.engine, context.events).wake_due,
+                             context.dispatcher.wake)
         app[SLA] = service
         service.start()
         yield

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
 from sqlalchemy import and_, select, update
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CURSOR = "main"
 BATCH = 500  # conversations refreshed per statement batch
 MESSAGE_BATCH = 20_000  # new messages counted per tick
+RECENT = timedelta(hours=1)
 FiredHook = Callable[[AsyncConnection, Any, Alert, SlaStatus], Awaitable[list[Event]]]
 
 _SLA_COLUMNS = ("policy", "state", "first_response_due", "first_response_at", "next_response_due", "resolution_due",
@@ -80,11 +81,13 @@ def reconcile_pauses(pauses: list[tuple[datetime, datetime | None]], last_status
 
 class SlaTracker:
     def __init__(self, engine: AsyncEngine, events: EventBus, policies: Callable[[], Awaitable[PolicySet]],
-                 on_fired: FiredHook | None = None) -> None:
+                 on_fired: FiredHook | None = None,
+                 on_resolved: Callable[[AsyncConnection, Any, datetime], Awaitable[None]] | None = None) -> None:
         self.engine = engine
         self.events = events
         self.policies = policies
         self.on_fired = on_fired  # rules with an `sla:` condition (inbox.sla.rules)
+        self.on_resolved = on_resolved  # the satisfaction request (inbox.sla.satisfaction), once per resolution
 
     async def tick(self, now: datetime | None = None) -> TickResult:
         now = now or utcnow()
@@ -148,7 +151,7 @@ class SlaTracker:
         stored = {r.conversation_id: r for r in await conn.execute(
             select(conversation_sla).where(conversation_sla.c.conversation_id.in_(ids)))}
         out: dict[int, SlaStatus] = {}
-        upserts, times = [], []
+        upserts, times, resolved_now = [], [], []
         for row in rows:
             old = stored.get(row.id)
             pauses = reconcile_pauses(_parse_pauses(old.pauses if old else None), old.last_status if old else None,
@@ -170,12 +173,19 @@ class SlaTracker:
                 times.append((first.met_at, row.channel, row.type, row.team_id, "first_response", first.business_minutes,
                               first.breached))
             newly_resolved = row.status == "resolved" and (old is None or old.last_status != "resolved")
+            # A conversation first seen resolved (the tracker's first run on an old store) gets no survey unless
+            # it was resolved just now.
+            if newly_resolved and self.on_resolved is not None and policy_set.ask_rating and (
+                    old is not None or (row.resolved_at is not None and now - row.resolved_at < RECENT)):
+                resolved_now.append(row)
             if resolution is not None and resolution.business_minutes is not None and newly_resolved:
                 times.append((resolution.met_at, row.channel, row.type, row.team_id, "resolution",
                               resolution.business_minutes, resolution.breached))
             upserts.append(self._row(row.id, status, pauses, row.status, fired, now))
         await upsert(conn, conversation_sla, upserts, ["conversation_id"], list(_SLA_COLUMNS))
         await add_times(conn, times)
+        for row in resolved_now:
+            await self.on_resolved(conn, row, now)  # type: ignore[misc]
         return out
 
     @staticmethod

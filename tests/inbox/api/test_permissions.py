@@ -195,6 +195,17 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("DELETE", "/api/v1/teams/{id}"): _delete_team,
     ("GET", "/api/v1/rules/team-check"): fixed("/api/v1/rules/team-check"),
     ("GET", "/api/v1/contacts/{id}"): _get_contact,
+    # Service levels (issue #17)
+    ("GET", "/api/v1/sla/policies"): fixed("/api/v1/sla/policies"),
+    ("PUT", "/api/v1/sla/policies"): fixed("/api/v1/sla/policies", {"policies": [
+        {"name": "all", "first_response": "4h"}]}),
+    ("DELETE", "/api/v1/sla/policies"): fixed("/api/v1/sla/policies"),
+    ("POST", "/api/v1/conversations/{id}/follow-up"): conv("/follow-up", {"in_days": 3, "note": "call back"}),
+    ("GET", "/rate"): fixed("/rate?token=whatever"),
+    ("POST", "/rate"): fixed("/rate", {"token": "forged", "score": 5}),  # no such request: 404 for everyone
+    ("GET", "/api/v1/reports/volume"): fixed("/api/v1/reports/volume?by=hour&tz=Asia/Shanghai"),
+    ("GET", "/api/v1/reports/times"): fixed("/api/v1/reports/times?metric=resolution&by=team"),
+    ("GET", "/api/v1/reports/satisfaction"): fixed("/api/v1/reports/satisfaction?by=agent"),
     ("POST", "/api/v1/conversations/{id}/messages/{message_id}/resend"): _resend,
 }
 # Where a handler refuses more than its level does (defence in depth): expected status per caller.

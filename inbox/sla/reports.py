@@ -1,0 +1,120 @@
+"""Reports read from the rollups (schema.report_volume, report_times) and the ratings table: a report sums rows
+per day and dimension, never scans messages, so its cost doesn't grow with the message count."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inbox.sla.rollup import bucket_width
+from inbox.store.schema import agents, report_times, report_volume, satisfaction_ratings, teams
+
+VOLUME_BY = ("channel", "type", "team", "hour", "day", "direction")
+TIMES_BY = ("channel", "type", "team", "day", "none")
+SATISFACTION_BY = ("agent", "team", "type", "channel", "none")
+METRICS = ("first_response", "resolution")
+
+
+def quantile(histogram: list[tuple[int, int]], share: float) -> int | None:
+    """Nearest-rank quantile of bucketed values: the upper bound of the bucket holding the rank."""
+    total = sum(count for _, count in histogram)
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(share * total))
+    seen = 0
+    for upper, count in sorted(histogram):
+        seen += count
+        if seen >= rank:
+            return upper
+    return sorted(histogram)[-1][0]
+
+
+async def _team_names(conn: AsyncConnection) -> dict[int, str]:
+    return {r.id: r.name for r in await conn.execute(select(teams.c.id, teams.c.name))}
+
+
+def _label(dimension: str, value: Any, team_names: dict[int, str]) -> Any:
+    if dimension == "team":
+        return team_names.get(value) if value else None
+    if dimension == "type":
+        return value or None
+    return value
+
+
+async def volume(conn: AsyncConnection, start: date, end: date, by: str, zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await conn.execute(
+        select(report_volume.c.day, report_volume.c.hour, report_volume.c.channel, report_volume.c.type,
+               report_volume.c.team_id, report_volume.c.direction, func.sum(report_volume.c.count))
+        .where(and_(report_volume.c.day >= start.isoformat(), report_volume.c.day <= end.isoformat()))
+        .group_by(report_volume.c.day, report_volume.c.hour, report_volume.c.channel, report_volume.c.type,
+                  report_volume.c.team_id, report_volume.c.direction))
+    names = await _team_names(conn)
+    totals: dict[Any, dict[str, int]] = defaultdict(lambda: {"inbound": 0, "outbound": 0, "note": 0})
+    for day, hour, channel, type_, team_id, direction, count in rows:
+        if by in ("hour", "day"):
+            local = datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc).astimezone(zone)
+            key = local.hour if by == "hour" else local.date().isoformat()
+        else:
+            key = {"channel": channel, "type": type_, "team": team_id, "direction": direction}[by]
+        totals[key][direction] = totals[key].get(direction, 0) + int(count)
+    out = [{by: _label(by, key, names), **counts, "total": sum(counts.values())} for key, counts in totals.items()]
+    return sorted(out, key=lambda r: (r[by] is None, str(r[by]) if by not in ("hour",) else r[by]))
+
+
+async def times(conn: AsyncConnection, start: date, end: date, metric: str, by: str) -> list[dict[str, Any]]:
+    dims = {"channel": report_times.c.channel, "type": report_times.c.type, "team": report_times.c.team_id,
+            "day": report_times.c.day}
+    column = dims.get(by)
+    select_columns = [report_times.c.bucket, func.sum(report_times.c.count), func.sum(report_times.c.breached)]
+    stmt = select(*(([column] if column is not None else []) + select_columns)).where(and_(
+        report_times.c.metric == metric, report_times.c.day >= start.isoformat(), report_times.c.day <= end.isoformat()))
+    group = ([column] if column is not None else []) + [report_times.c.bucket]
+    rows = await conn.execute(stmt.group_by(*group))
+    names = await _team_names(conn)
+    groups: dict[Any, list[tuple[int, int, int]]] = defaultdict(list)
+    for row in rows:
+        key = row[0] if column is not None else None
+        upper, count, late = row[-3], int(row[-2]), int(row[-1])
+        groups[key].append((upper, count, late))
+    out = []
+    for key, items in groups.items():
+        histogram = [(upper, count) for upper, count, _ in items]
+        count = sum(c for _, c in histogram)
+        late = sum(late for _, _, late in items)
+        median, p90 = quantile(histogram, 0.5), quantile(histogram, 0.9)
+        out.append({by: _label(by, key, names) if by != "none" else None, "count": count,
+                    "median_minutes": median, "p90_minutes": p90,
+                    "precision_minutes": max(bucket_width(v) for v in (median, p90) if v is not None),
+                    "breached": late, "attainment": round((count - late) / count, 4) if count else None})
+    return sorted(out, key=lambda r: str(r[by]))
+
+
+async def satisfaction(conn: AsyncConnection, start: datetime, end: datetime, by: str) -> list[dict[str, Any]]:
+    dims = {"agent": satisfaction_ratings.c.agent_id, "team": satisfaction_ratings.c.team_id,
+            "type": satisfaction_ratings.c.type, "channel": satisfaction_ratings.c.channel}
+    column = dims.get(by)
+    counts = [func.count(), func.sum(satisfaction_ratings.c.score)]
+    scored = select(*(([column] if column is not None else []) + [satisfaction_ratings.c.score] + counts)).where(
+        and_(satisfaction_ratings.c.created_at >= start, satisfaction_ratings.c.created_at < end))
+    group = ([column] if column is not None else []) + [satisfaction_ratings.c.score]
+    rows = await conn.execute(scored.group_by(*group))
+    names = await _team_names(conn)
+    agent_names = {r.id: r.name for r in await conn.execute(select(agents.c.id, agents.c.name))} if by == "agent" else {}
+    groups: dict[Any, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        key = row[0] if column is not None else None
+        groups[key][int(row[-3])] = int(row[-2])
+    out = []
+    for key, scores in groups.items():
+        total = sum(scores.values())
+        label = agent_names.get(key) if by == "agent" else _label(by, key, names)
+        out.append({by: label, **({"agent_id": key} if by == "agent" else {}), "count": total,
+                    "average": round(sum(s * c for s, c in scores.items()) / total, 3),
+                    "satisfied_share": round(sum(c for s, c in scores.items() if s >= 4) / total, 4),
+                    "scores": {str(s): scores.get(s, 0) for s in range(1, 6)}})
+    return sorted(out, key=lambda r: str(r[by]))
