@@ -39,6 +39,7 @@ CURSOR = "main"
 BATCH = 500  # conversations refreshed per statement batch
 MESSAGE_BATCH = 20_000  # new messages counted per tick
 RECENT = timedelta(hours=1)
+OVERLAP = timedelta(seconds=30)
 FiredHook = Callable[[AsyncConnection, Any, Alert, SlaStatus], Awaitable[list[Event]]]
 
 _SLA_COLUMNS = ("policy", "state", "first_response_due", "first_response_at", "next_response_due", "resolution_due",
@@ -112,7 +113,9 @@ class SlaTracker:
                 .where(messages.c.id > cursor.message_id).order_by(messages.c.id).limit(MESSAGE_BATCH))).all()
             changed = select(conversations.c.id, conversations.c.updated_at)
             if cursor.changed_at is not None:
-                changed = changed.where(conversations.c.updated_at >= cursor.changed_at)
+                # Read a little behind the cursor: a writer whose transaction commits after a later one did has
+                # the older updated_at (refreshing a conversation twice changes nothing).
+                changed = changed.where(conversations.c.updated_at >= cursor.changed_at - OVERLAP)
             changed_rows = (await conn.execute(changed.order_by(conversations.c.updated_at).limit(BATCH * 10))).all()
             ids = {r.conversation_id for r in new_messages} | {r.id for r in changed_rows}
             await add_volume(conn, [(r.created_at, r.channel, r.type, r.team_id, r.direction) for r in new_messages])
@@ -121,6 +124,8 @@ class SlaTracker:
                 await self.refresh(conn, ordered[start:start + BATCH], now, policy_set)
             last_message = new_messages[-1].id if new_messages else cursor.message_id
             last_change = changed_rows[-1].updated_at if changed_rows else cursor.changed_at
+            if last_change is not None and last_change > now:  # a row dated ahead (another host's clock)
+                last_change = now
             moved = await conn.execute(update(sla_cursor).where(and_(
                 sla_cursor.c.name == CURSOR, sla_cursor.c.message_id == cursor.message_id))
                 .values(message_id=last_message, changed_at=last_change))
