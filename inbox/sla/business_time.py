@@ -46,14 +46,36 @@ def open_periods(calendar: BusinessHours | None, start: datetime) -> Iterator[tu
     day = start.astimezone(calendar.zone).date() - timedelta(days=1)  # yesterday's period may still be open
     last = day + timedelta(days=MAX_DAYS)
     while day <= last:
-        if day not in calendar.holidays:
-            for span in calendar.weekly[day.weekday()]:
-                begin = _local_instant(calendar, day, span.start_minute)
-                end = _local_instant(calendar, day, span.end_minute)
-                if end <= start or end <= begin:
-                    continue
-                yield max(begin, start), end
+        for begin, end in _day_periods(calendar, day):
+            if end <= start:
+                continue
+            yield max(begin, start), end
         day += timedelta(days=1)
+
+
+# Open periods of a local day, as UTC instants: the tracker asks for the same days again and again (every
+# conversation of the week), and working them out is most of its time. Keyed by the calendar object, which is
+# kept alive by its entry; cleared when large (a policy reload makes new calendars).
+_PERIODS: dict[tuple[int, date], tuple[BusinessHours, tuple[tuple[datetime, datetime], ...]]] = {}
+_PERIODS_MAX = 100_000
+
+
+def _day_periods(calendar: BusinessHours, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    key = (id(calendar), day)
+    hit = _PERIODS.get(key)
+    if hit is not None and hit[0] is calendar:
+        return hit[1]
+    periods: list[tuple[datetime, datetime]] = []
+    if day not in calendar.holidays:
+        for span in calendar.weekly[day.weekday()]:
+            begin = _local_instant(calendar, day, span.start_minute)
+            end = _local_instant(calendar, day, span.end_minute)
+            if end > begin:
+                periods.append((begin, end))
+    if len(_PERIODS) >= _PERIODS_MAX:
+        _PERIODS.clear()
+    _PERIODS[key] = (calendar, tuple(periods))
+    return _PERIODS[key][1]
 
 
 def add_business_minutes(calendar: BusinessHours | None, start: datetime, minutes: float) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.sla.rollup import bucket_width
-from inbox.store.schema import agents, report_times, report_volume, satisfaction_ratings, teams
+from inbox.store.schema import agents, report_hourly, report_times, report_volume, satisfaction_ratings, teams
 
 VOLUME_BY = ("channel", "type", "team", "hour", "day", "direction")
 TIMES_BY = ("channel", "type", "team", "day", "none")
@@ -47,23 +47,35 @@ def _label(dimension: str, value: Any, team_names: dict[int, str]) -> Any:
 
 
 async def volume(conn: AsyncConnection, start: date, end: date, by: str, zone: ZoneInfo) -> list[dict[str, Any]]:
-    rows = await conn.execute(
-        select(report_volume.c.day, report_volume.c.hour, report_volume.c.channel, report_volume.c.type,
-               report_volume.c.team_id, report_volume.c.direction, func.sum(report_volume.c.count))
-        .where(and_(report_volume.c.day >= start.isoformat(), report_volume.c.day <= end.isoformat()))
-        .group_by(report_volume.c.day, report_volume.c.hour, report_volume.c.channel, report_volume.c.type,
-                  report_volume.c.team_id, report_volume.c.direction))
-    names = await _team_names(conn)
+    """Messages per direction, grouped in SQL by one dimension (hour and day in `zone`)."""
     totals: dict[Any, dict[str, int]] = defaultdict(lambda: {"inbound": 0, "outbound": 0, "note": 0})
-    for day, hour, channel, type_, team_id, direction, count in rows:
-        if by in ("hour", "day"):
+    if by in ("hour", "day"):
+        # The UTC days either side too: a local day starts on the UTC day before (east) or after (west).
+        rows = await conn.execute(
+            select(report_hourly.c.day, report_hourly.c.hour, report_hourly.c.direction,
+                   func.sum(report_hourly.c.count))
+            .where(and_(report_hourly.c.day >= (start - timedelta(days=1)).isoformat(),
+                        report_hourly.c.day <= (end + timedelta(days=1)).isoformat()))
+            .group_by(report_hourly.c.day, report_hourly.c.hour, report_hourly.c.direction))
+        for day, hour, direction, count in rows:
             local = datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc).astimezone(zone)
+            if not start <= local.date() <= end:
+                continue
             key = local.hour if by == "hour" else local.date().isoformat()
-        else:
-            key = {"channel": channel, "type": type_, "team": team_id, "direction": direction}[by]
-        totals[key][direction] = totals[key].get(direction, 0) + int(count)
+            totals[key][direction] = totals[key].get(direction, 0) + int(count)
+        names: dict[int, str] = {}
+    else:
+        column = {"channel": report_volume.c.channel, "type": report_volume.c.type, "team": report_volume.c.team_id,
+                  "direction": report_volume.c.direction}[by]
+        rows = await conn.execute(
+            select(column, report_volume.c.direction, func.sum(report_volume.c.count))
+            .where(and_(report_volume.c.day >= start.isoformat(), report_volume.c.day <= end.isoformat()))
+            .group_by(column, report_volume.c.direction))
+        for key, direction, count in rows:
+            totals[key][direction] = totals[key].get(direction, 0) + int(count)
+        names = await _team_names(conn) if by == "team" else {}
     out = [{by: _label(by, key, names), **counts, "total": sum(counts.values())} for key, counts in totals.items()]
-    return sorted(out, key=lambda r: (r[by] is None, str(r[by]) if by not in ("hour",) else r[by]))
+    return sorted(out, key=lambda r: (r[by] is None, r[by] if by == "hour" else str(r[by])))
 
 
 async def times(conn: AsyncConnection, start: date, end: date, metric: str, by: str) -> list[dict[str, Any]]:

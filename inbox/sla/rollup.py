@@ -9,7 +9,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from inbox.store.schema import report_times, report_volume
+from inbox.store.schema import report_hourly, report_times, report_volume
 
 # Duration buckets in business minutes: exact minutes up to 2 h, then 5 min up to 24 h, then 1 h. A median or p90
 # read from them is off by at most one bucket's width (the report says so in `precision_minutes`).
@@ -56,10 +56,13 @@ async def add_counts(conn: AsyncConnection, table: Table, counts: Counter, keys:
 async def add_volume(conn: AsyncConnection, rows: list[tuple[datetime, str, str | None, int | None, str]]) -> None:
     """rows: (created_at, channel, type, team_id, direction) of new messages."""
     counts: Counter = Counter()
+    hourly: Counter = Counter()
     for created_at, channel, type_, team_id, direction in rows:
         day, hour = _day_hour(created_at)
-        counts[(day, hour, channel, type_ or "", team_id or 0, direction)] += 1
-    await add_counts(conn, report_volume, counts, ["day", "hour", "channel", "type", "team_id", "direction"])
+        counts[(day, channel, type_ or "", team_id or 0, direction)] += 1
+        hourly[(day, hour, direction)] += 1
+    await add_counts(conn, report_volume, counts, ["day", "channel", "type", "team_id", "direction"])
+    await add_counts(conn, report_hourly, hourly, ["day", "hour", "direction"])
 
 
 async def add_times(conn: AsyncConnection,

@@ -408,10 +408,19 @@ report_volume = Table(
     "report_volume",
     metadata,
     Column("day", String(10), primary_key=True),  # UTC date, ISO
-    Column("hour", Integer, primary_key=True),  # UTC hour 0..23
     Column("channel", String(20), primary_key=True),
     Column("type", String(30), primary_key=True),
     Column("team_id", BigInteger, primary_key=True),
+    Column("direction", String(10), primary_key=True),
+    Column("count", BigInteger, nullable=False, default=0),
+)
+
+# Messages per UTC hour: read in any time zone's hours and days (whole-hour offsets exactly).
+report_hourly = Table(
+    "report_hourly",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("hour", Integer, primary_key=True),
     Column("direction", String(10), primary_key=True),
     Column("count", BigInteger, nullable=False, default=0),
 )

@@ -17,6 +17,13 @@ _Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
+    op.create_table('report_hourly',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('direction', sa.String(length=10), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'hour', 'direction', name=op.f('pk_report_hourly'))
+    )
     op.create_table('report_times',
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
@@ -30,13 +37,12 @@ def upgrade() -> None:
     )
     op.create_table('report_volume',
     sa.Column('day', sa.String(length=10), nullable=False),
-    sa.Column('hour', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('type', sa.String(length=30), nullable=False),
     sa.Column('team_id', sa.BigInteger(), nullable=False),
     sa.Column('direction', sa.String(length=10), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'hour', 'channel', 'type', 'team_id', 'direction', name=op.f('pk_report_volume'))
+    sa.PrimaryKeyConstraint('day', 'channel', 'type', 'team_id', 'direction', name=op.f('pk_report_volume'))
     )
     op.create_table('sla_cursor',
     sa.Column('name', sa.String(length=50), nullable=False),
@@ -139,3 +145,4 @@ def downgrade() -> None:
     op.drop_table('sla_cursor')
     op.drop_table('report_volume')
     op.drop_table('report_times')
+    op.drop_table('report_hourly')
