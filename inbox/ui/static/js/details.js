@@ -5,6 +5,7 @@ import { isolated } from "./bidi.js";
 import { clear, formatTime, h } from "./dom.js";
 import { t } from "./i18n.js";
 import { identityFull, ISSUE_TYPES, PRIORITIES, STATUSES } from "./labels.js";
+import { slaBlock } from "./sla.js";
 
 let teamsCache = null;
 function loadTeams() {
@@ -41,6 +42,8 @@ export function renderDetails(root, c, { agents, revealed, onReveal, change }) {
     contact.unreachable ? h("div.warn", { text: t("details.unreachable") }) : null,
   ));
 
+  const serviceLevel = slaBlock(c);
+  if (serviceLevel) root.append(serviceLevel);
   const reasons = c.type_reasons || [];
   root.append(h("section.block", {},
     field(t("details.type"), choice("type", [["", t("type.none")], ...ISSUE_TYPES.map((x) => [x, t(`type.${x}`)])],

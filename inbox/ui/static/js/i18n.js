@@ -2,9 +2,10 @@
 // the choice is kept in localStorage.
 import { EN, ZH } from "./strings.js";
 import { EN_MORE, ZH_MORE } from "./strings_contacts.js";
+import { EN_SLA, ZH_SLA } from "./strings_sla.js";
 
 const LANG_KEY = "inbox.lang";
-const TABLES = { en: { ...EN, ...EN_MORE }, zh: { ...ZH, ...ZH_MORE } };
+const TABLES = { en: { ...EN, ...EN_MORE, ...EN_SLA }, zh: { ...ZH, ...ZH_MORE, ...ZH_SLA } };
 const listeners = new Set();
 
 function initial() {

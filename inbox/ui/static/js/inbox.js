@@ -7,12 +7,13 @@ import { t, tn } from "./i18n.js";
 import { bindKeys } from "./keys.js";
 import { ConversationPane } from "./thread.js";
 import { contactName, ISSUE_TYPES } from "./labels.js";
+import { SLA_STATES, slaBadge } from "./sla.js";
 
 const VIEWS = ["mine", "unassigned", "team", "all"];
 const FILTER_KEY = "inbox.filters";
 
 function loadFilters() {
-  const defaults = { view: "all", status: "open", type: "", tag: "", channel: "", visibility: "", q: "" };
+  const defaults = { view: "all", status: "open", type: "", tag: "", channel: "", visibility: "", sla: "", sort: "", q: "" };
   try {
     return { ...defaults, ...JSON.parse(localStorage.getItem(FILTER_KEY) || "{}"), q: "" };
   } catch {
@@ -68,6 +69,10 @@ export function mountInbox(root, hash) {
     h("label", {}, h("span", { text: t("filter.visibility") }), select("visibility", [["", t("filter.any")],
       ["public", t("visibility.public")], ["private", t("visibility.private")]], filters.visibility,
     setFilter("visibility"))),
+    h("label", {}, h("span", { text: t("filter.sla") }), select("sla", [["", t("filter.any")],
+      ...SLA_STATES.map((s) => [s, t(`sla.state.${s}`)])], filters.sla, setFilter("sla"))),
+    h("label.check", {}, h("input", { type: "checkbox", name: "sort-sla", checked: filters.sort === "sla_due",
+      on: { change: (e) => setFilter("sort")(e.target.checked ? "sla_due" : "") } }), h("span", { text: t("sla.sortDue") })),
     h("label", {}, h("span", { text: t("filter.tag") }), h("input", {
       name: "tag", value: filters.tag, placeholder: t("filter.tagHint"),
       on: { change: (e) => setFilter("tag")(e.target.value.trim()) },
@@ -106,6 +111,7 @@ export function mountInbox(root, hash) {
       h("span.ticket", { text: c.ticket }),
       c.priority && c.priority !== "normal" ? h(`span.badge.prio-${c.priority}`, { text: t(`priority.${c.priority}`) }) : null,
       c.type ? h("span.badge.type", { text: t(`type.${c.type}`) }) : null,
+      slaBadge(c),
       c.assignee ? h("span.assignee", { title: c.assignee.email, text: c.assignee.name }) : null),
     h("div.preview", { dir: "auto" }, bidiNodes(c.preview || c.subject || "", { marks: false })),
     c.tags.length ? h("div.row-tags", {}, c.tags.map((tag) => isolated(".tag", tag))) : null);
@@ -129,9 +135,9 @@ export function mountInbox(root, hash) {
   let listSeq = 0;
   async function refreshList() {
     const seq = ++listSeq;
-    const { view, status, type, tag, channel, visibility, q } = filters;
+    const { view, status, type, tag, channel, visibility, sla, sort, q } = filters;
     try {
-      const body = await get(`/api/v1/conversations${query({ view, status, type, tag, channel, visibility, q, limit })}`);
+      const body = await get(`/api/v1/conversations${query({ view, status, type, tag, channel, visibility, sla, sort, q, limit })}`);
       if (seq !== listSeq) return; // a newer request is on its way
       conversations = body.conversations;
       totalEl.textContent = tn("inbox.total", body.total);
@@ -173,6 +179,8 @@ export function mountInbox(root, hash) {
     events.on("message.created", (f) => { refreshSoon(); pane.onMessageEvent(f); }),
     events.on("message.updated", (f) => pane.onMessageEvent(f)),
     events.on("presence", (f) => pane.onPresence(f)),
+    events.on("sla.at_risk", (f) => { refreshSoon(); toast(t("sla.notify.at_risk", { ticket: f.ticket, clock: t(`sla.clock.${f.clock}`) })); }),
+    events.on("sla.breached", (f) => { refreshSoon(); toast(t("sla.notify.breached", { ticket: f.ticket, clock: t(`sla.clock.${f.clock}`) }), { kind: "error" }); }),
     events.on("resync", () => { refreshAll(); pane.reload(); }),
     bindKeys({
       next: () => move(1), prev: () => move(-1), search: () => search.focus(),

@@ -1,0 +1,38 @@
+// Interface strings for service levels (SLA badges, the policy page, reports); both languages, as the other tables.
+export const EN_SLA = {
+  "sla.title": "Service levels", "sla.due": "due {at}", "sla.policy": "Policy: {name}", "sla.metAt": "met {at}",
+  "sla.state.on_track": "On track", "sla.state.at_risk": "At risk", "sla.state.breached": "Breached",
+  "sla.state.paused": "Paused", "sla.state.met": "Met", "sla.state.none": "No SLA",
+  "sla.clock.first_response": "First response", "sla.clock.next_response": "Next response",
+  "sla.clock.resolution": "Resolution", "filter.sla": "SLA", "sla.sortDue": "Sort by SLA due time",
+  "sla.field.name": "Name", "sla.field.priority": "Priority", "sla.field.calendar": "Calendar",
+  "sla.field.first_response": "First response", "sla.field.next_response": "Next response",
+  "sla.field.resolution": "Resolution", "sla.always": "24/7", "sla.anyPriority": "any (e.g. urgent,high)",
+  "sla.add": "Add a policy", "sla.calendars": "Business-hours calendars (JSON)",
+  "sla.satisfaction": "Ask customers for a 1–5 rating when a conversation is resolved",
+  "sla.saved": "Service levels saved.", "sla.reset": "Use the config file's policies",
+  "sla.badCalendars": "The calendars are not valid JSON.", "sla.source.admin": "Edited here (overrides the config file).",
+  "sla.source.config": "From the config file.", "sla.source.none": "No policies yet.",
+  "sla.help": "The first policy whose priority matches applies. Targets: 15m, 4h, 2d (business time of the calendar).",
+  "admin.sla": "Service levels", "sla.notify.at_risk": "{ticket}: SLA at risk ({clock})",
+  "sla.notify.breached": "{ticket}: SLA breached ({clock})",
+};
+
+export const ZH_SLA = {
+  "sla.title": "服务水平（SLA）", "sla.due": "{at} 到期", "sla.policy": "策略：{name}", "sla.metAt": "{at} 已达成",
+  "sla.state.on_track": "正常", "sla.state.at_risk": "即将超时", "sla.state.breached": "已超时",
+  "sla.state.paused": "已暂停", "sla.state.met": "已达成", "sla.state.none": "无 SLA",
+  "sla.clock.first_response": "首次响应", "sla.clock.next_response": "后续响应",
+  "sla.clock.resolution": "解决", "filter.sla": "SLA", "sla.sortDue": "按 SLA 到期时间排序",
+  "sla.field.name": "名称", "sla.field.priority": "优先级", "sla.field.calendar": "工作日历",
+  "sla.field.first_response": "首次响应", "sla.field.next_response": "后续响应",
+  "sla.field.resolution": "解决", "sla.always": "全天候（24/7）", "sla.anyPriority": "任意（如 urgent,high）",
+  "sla.add": "添加策略", "sla.calendars": "工作时间日历（JSON）",
+  "sla.satisfaction": "工单解决后请客户评分（1–5 分）",
+  "sla.saved": "服务水平已保存。", "sla.reset": "改用配置文件中的策略",
+  "sla.badCalendars": "日历不是有效的 JSON。", "sla.source.admin": "在此编辑（优先于配置文件）。",
+  "sla.source.config": "来自配置文件。", "sla.source.none": "尚无策略。",
+  "sla.help": "按顺序匹配优先级，第一个匹配的策略生效。目标如 15m、4h、2d（按日历的工作时间计算）。",
+  "admin.sla": "服务水平", "sla.notify.at_risk": "{ticket}：SLA 即将超时（{clock}）",
+  "sla.notify.breached": "{ticket}：SLA 已超时（{clock}）",
+};
