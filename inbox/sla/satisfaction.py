@@ -15,18 +15,20 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import Priority, Visibility, format_ticket
 from inbox.events import Event
+from inbox.outbox import MASKED_SECRET_FLAG
 from inbox.replies import enqueue_reply
 from inbox.store.ops import insert_ignore
 from inbox.store.schema import audit, conversation_tags, conversations, rating_requests, satisfaction_ratings
 
 REQUEST_TTL = timedelta(days=14)
+LINK_MASK = "[rating link]"
 LOW = 2  # this score and below reopen the conversation for a supervisor
 LOW_TAG = "low_rating"
 
@@ -43,9 +45,14 @@ def rating_text(language: str | None, link: str, ticket: str) -> str:
             "Reply to this message to reopen the ticket.")
 
 
-async def ask_for_rating(conn: AsyncConnection, conv: Any, public_url: str, now: datetime) -> int | None:
+async def ask_for_rating(conn: AsyncConnection, conv: Any, public_url: str, now: datetime,
+                         hold: Callable[[int, str], None] | None = None) -> int | None:
     """Queue the rating request as an automatic private message (never in a public thread); returns its message
-    id. A conversation that already has an unused, unexpired request gets no second one."""
+    id. A conversation that already has an unused, unexpired request gets no second one.
+
+    The link is a credential: the stored message shows "[rating link]" (agents can't rate in the customer's name,
+    and no token is kept in clear); the text with the link is handed to the dispatcher in memory (`hold`), as
+    agents' allowed secrets are. After a restart before it went out, the request fails visibly instead."""
     open_request = (await conn.execute(select(rating_requests.c.id).where(and_(
         rating_requests.c.conversation_id == conv.id, rating_requests.c.used_at.is_(None),
         rating_requests.c.expires_at > now)))).first()
@@ -58,8 +65,11 @@ async def ask_for_rating(conn: AsyncConnection, conv: Any, public_url: str, now:
     link = f"{public_url.rstrip('/')}/rate?token={token}"
     # PRIVATE on a public conversation goes by the platform's private path (X DM, Telegram private chat); with no
     # fallback to a public notice, a refused DM fails instead of posting anything in the public thread.
-    queued = await enqueue_reply(conn, conv.id, rating_text(conv.language, link, format_ticket(conv.id)),
-                                 Visibility.PRIVATE, now, reason="sla:rating_request")
+    ticket = format_ticket(conv.id)
+    queued = await enqueue_reply(conn, conv.id, rating_text(conv.language, LINK_MASK, ticket), Visibility.PRIVATE, now,
+                                 reason="sla:rating_request", flags=(MASKED_SECRET_FLAG,))
+    if hold is not None:
+        hold(queued.message_id, rating_text(conv.language, link, ticket))
     return queued.message_id
 
 

@@ -74,7 +74,8 @@ def setup_sla(app: web.Application) -> None:
         from inbox.sla.satisfaction import ask_for_rating
 
         async def on_resolved(conn, row, now):  # noqa: ANN001, ANN202
-            await ask_for_rating(conn, row, context.settings.public_url, now)
+            await ask_for_rating(conn, row, context.settings.public_url, now,
+                                 lambda mid, text: context.dispatcher.hold_clear_text(mid, text))
 
         tracker = SlaTracker(context.engine, context.events, source, on_fired=rules.on_fired, on_resolved=on_resolved)
         service = SlaService(tracker, source, FollowUps(context.engine, context.events).wake_due,

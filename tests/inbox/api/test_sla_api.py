@@ -98,24 +98,30 @@ async def test_follow_up_sleeps_and_comes_back_with_a_reminder(world: World) -> 
     assert "follow_up.due" in types
 
 
-async def _rating_token(world: World) -> str:
+async def _rating_token(world: World, held: dict[int, str]) -> str:
+    """The link went to the dispatcher in memory; the stored message (what agents read) has no token."""
     async with world.engine.connect() as conn:
-        texts = [m.text for m in await conn.execute(select(messages).where(messages.c.reason == "sla:rating_request"))]
-    assert len(texts) == 1, texts
-    return re.search(r"/rate\?token=([A-Za-z0-9_-]+)", texts[0]).group(1)
+        rows = (await conn.execute(select(messages).where(messages.c.reason == "sla:rating_request"))).all()
+    assert len(rows) == 1, rows
+    assert "[rating link]" in rows[0].text and "token=" not in rows[0].text
+    return re.search(r"/rate\?token=([A-Za-z0-9_-]+)", held[rows[0].id]).group(1)
 
 
 async def test_a_customer_rates_once_and_a_low_rating_reopens_for_a_supervisor(world: World) -> None:
     await _quiet(world)
     assert (await _put(world, POLICIES))[0] == 200
     service = world.server.app[SLA]
+    held: dict[int, str] = {}
+    dispatcher = world.server.app[CTX].dispatcher
+    original = dispatcher.hold_clear_text
+    dispatcher.hold_clear_text = lambda mid, text: (held.__setitem__(mid, text), original(mid, text))
     await service.tick()
     async with world.http.patch(f"/api/v1/conversations/{world.conversation_id}", json={"status": "resolved"},
                                 headers=await world.headers("team_agent")) as r:
         assert r.status == 200
     await service.tick()
     await service.tick()  # a second tick asks nothing more
-    token = await _rating_token(world)
+    token = await _rating_token(world, held)
     async with world.http.get(f"/rate?token={token}") as r:
         page = await r.text()
         assert r.status == 200 and 'name="score" value="5"' in page
