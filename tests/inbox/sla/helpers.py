@@ -33,12 +33,13 @@ def policies(spec: dict[str, Any] = BEIJING_SPEC) -> Any:
 
 async def conversation(engine: AsyncEngine, at: datetime, *, priority: str = "normal", channel: str = "email",
                        status: str = "open", type_: str | None = None, team_id: int | None = None,
-                       tags: tuple[str, ...] = (), text: str = "my deposit has not arrived") -> int:
+                       tags: tuple[str, ...] = (), text: str = "my deposit has not arrived",
+                       visibility: str = "private") -> int:
     async with engine.begin() as conn:
         contact = (await conn.execute(contacts.insert().returning(contacts.c.id),
                                       {"name": "Zoe", "attributes": {}, "unreachable": False, "created_at": at})).scalar_one()
         cid = (await conn.execute(conversations.insert().returning(conversations.c.id), {
-            "connector": "mail", "channel": channel, "thread_key": f"t-{contact}", "visibility": "private",
+            "connector": "mail", "channel": channel, "thread_key": f"t-{contact}", "visibility": visibility,
             "status": status, "type": type_, "type_reasons": [], "priority": priority, "team_id": team_id,
             "contact_id": contact, "message_count": 1, "created_at": at, "updated_at": at, "last_message_at": at,
         })).scalar_one()
