@@ -39,9 +39,31 @@
     li.dir = "auto";
     showText(li, text);
     if (id) li.dataset.id = id;
+    const rating = who === "agent" && /\/rate\?token=([A-Za-z0-9_-]+)/.exec(String(text));
+    if (rating) li.append(ratingButtons(rating[1]));
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
     return li;
+  }
+
+  // A rating request (sent when the ticket is resolved) carries a single-use link: the demo shows it as five
+  // buttons that post the score, as a wallet app's chat would.
+  function ratingButtons(token) {
+    const box = document.createElement("div");
+    box.className = "rating";
+    for (let score = 1; score <= 5; score++) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = String(score);
+      b.dataset.score = String(score);
+      b.onclick = async () => {
+        const r = await fetch("/rate", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token, score }) });
+        box.textContent = r.ok ? "Thank you · 感谢您的评价" : "This rating link was already used · 评价链接已使用";
+      };
+      box.append(b);
+    }
+    return box;
   }
 
   function connect() {

@@ -57,3 +57,42 @@ async def test_admin_sets_policies_and_agents_see_due_times_and_breaches(ui: UiE
     await page.select_option("select[name=sla]", "on_track")
     await expect(page.locator(".conv-row")).to_have_count(0)
     assert tracked.errors == []
+
+
+async def test_a_customer_rates_a_resolved_chat_with_the_buttons(ui: UiEnv) -> None:
+    from sqlalchemy import select
+
+    from inbox.store.db import create_engine
+    from inbox.store.schema import conversations
+    from tests.inbox.appserver import token_for
+    from tests.ui.conftest import PASSWORD
+
+    service = ui.server.app[SLA]
+    await service.stop()
+    token = await token_for(ui.http, ADMIN, PASSWORD)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with ui.http.put("/api/v1/sla/policies", headers=auth, json={
+            "satisfaction": True, "policies": [{"name": "chat", "first_response": "15m"}]}) as r:
+        assert r.status == 200
+    page = await ui.context.new_page()
+    await page.goto(ui.base_url + "/chat/demo")
+    await page.fill("#text", "my deposit has not arrived")
+    await page.press("#text", "Enter")
+    await expect(page.locator("#log li.customer:not(.pending)")).to_have_count(1)
+    engine = create_engine(ui.db_url)
+    try:
+        async with engine.connect() as conn:
+            cid = (await conn.execute(select(conversations.c.id))).scalar_one()
+    finally:
+        await engine.dispose()
+    await service.tick()
+    async with ui.http.patch(f"/api/v1/conversations/{cid}", headers=auth, json={"status": "resolved"}) as r:
+        assert r.status == 200
+    await service.tick()
+    buttons = page.locator("#log li.agent .rating button")
+    await expect(buttons).to_have_count(5)
+    await buttons.nth(3).click()  # 4 of 5
+    await expect(page.locator("#log li.agent .rating")).to_contain_text("Thank you")
+    async with ui.http.get("/api/v1/reports/satisfaction", headers=auth) as r:
+        [row] = (await r.json())["rows"]
+    assert (row["count"], row["scores"]["4"]) == (1, 1)
