@@ -96,3 +96,14 @@ async def test_a_customer_rates_a_resolved_chat_with_the_buttons(ui: UiEnv) -> N
     async with ui.http.get("/api/v1/reports/satisfaction", headers=auth) as r:
         [row] = (await r.json())["rows"]
     assert (row["count"], row["scores"]["4"]) == (1, 1)
+    admin = await open_signed_in(ui, ADMIN)
+    await admin.page.goto(ui.base_url + "/#/admin/reports")
+    satisfaction = admin.page.locator("table.report[data-report=satisfaction] tbody tr")
+    await expect(satisfaction).to_have_count(1)
+    await expect(satisfaction.locator("td").nth(2)).to_have_text("4")  # agent · count · average
+    volume = admin.page.locator("table.report[data-report=volume] tbody tr")
+    await expect(volume).to_contain_text("In-app chat")
+    csv = admin.page.locator("section[data-section=volume] a", has_text="Download CSV")
+    async with ui.http.get(await csv.get_attribute("href"), headers=auth) as r:
+        assert r.status == 200 and (await r.text()).startswith("channel,")
+    assert admin.errors == []

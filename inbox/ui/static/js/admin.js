@@ -6,9 +6,10 @@ import { t } from "./i18n.js";
 import { schemaForm } from "./schema_form.js";
 import { mountCanned, mountRules } from "./admin_more.js";
 import { mountAgents, mountTeams } from "./admin_people.js";
+import { mountReports } from "./reports.js";
 import { mountSla } from "./sla.js";
 
-const TABS = ["connectors", "rules", "agents", "teams", "canned", "sla"];
+const TABS = ["connectors", "rules", "agents", "teams", "canned", "sla", "reports"];
 const HEALTH_REFRESH_MS = 3000;
 
 export function mountAdmin(root, hash) {
@@ -17,7 +18,7 @@ export function mountAdmin(root, hash) {
   root.append(h("div.admin", {},
     h("nav.admin-tabs", {}, TABS.map((x) => h("a", { href: `#/admin/${x}`, class: x === tab ? "active" : "", text: t(`admin.${x}`) }))),
     body));
-  const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned, sla: mountSla }[tab];
+  const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned, sla: mountSla, reports: mountReports }[tab];
   return mount(body) || (() => {});
 }
 

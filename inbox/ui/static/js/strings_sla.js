@@ -16,6 +16,15 @@ export const EN_SLA = {
   "sla.help": "The first policy whose priority matches applies. Targets: 15m, 4h, 2d (business time of the calendar).",
   "admin.sla": "Service levels", "sla.notify.at_risk": "{ticket}: SLA at risk ({clock})",
   "sla.notify.breached": "{ticket}: SLA breached ({clock})",
+  "admin.reports": "Reports", "report.title": "Reports", "report.from": "From", "report.to": "To",
+  "report.refresh": "Refresh", "report.csv": "Download CSV", "report.by": "Group by", "report.all": "All",
+  "report.volume": "Volume", "report.first_response": "First response time (business minutes)",
+  "report.resolution": "Resolution time (business minutes)", "report.satisfaction": "Satisfaction",
+  "report.col.channel": "Channel", "report.col.type": "Type", "report.col.team": "Team", "report.col.hour": "Hour",
+  "report.col.agent": "Agent", "report.col.none": "All", "report.col.inbound": "Inbound",
+  "report.col.outbound": "Outbound", "report.col.total": "Total", "report.col.count": "Count",
+  "report.col.median_minutes": "Median", "report.col.p90_minutes": "p90", "report.col.breached": "Breached",
+  "report.col.attainment": "SLA met", "report.col.average": "Average", "report.col.satisfied_share": "Rated 4–5",
 };
 
 export const ZH_SLA = {
@@ -35,4 +44,13 @@ export const ZH_SLA = {
   "sla.help": "按顺序匹配优先级，第一个匹配的策略生效。目标如 15m、4h、2d（按日历的工作时间计算）。",
   "admin.sla": "服务水平", "sla.notify.at_risk": "{ticket}：SLA 即将超时（{clock}）",
   "sla.notify.breached": "{ticket}：SLA 已超时（{clock}）",
+  "admin.reports": "报表", "report.title": "报表", "report.from": "从", "report.to": "到",
+  "report.refresh": "刷新", "report.csv": "下载 CSV", "report.by": "分组", "report.all": "全部",
+  "report.volume": "工作量", "report.first_response": "首次响应时间（工作分钟）",
+  "report.resolution": "解决时间（工作分钟）", "report.satisfaction": "满意度",
+  "report.col.channel": "渠道", "report.col.type": "类型", "report.col.team": "团队", "report.col.hour": "小时",
+  "report.col.agent": "客服", "report.col.none": "全部", "report.col.inbound": "收到",
+  "report.col.outbound": "发出", "report.col.total": "合计", "report.col.count": "数量",
+  "report.col.median_minutes": "中位数", "report.col.p90_minutes": "90 分位", "report.col.breached": "超时",
+  "report.col.attainment": "SLA 达成率", "report.col.average": "平均分", "report.col.satisfied_share": "4–5 分占比",
 };
