@@ -36,13 +36,15 @@ class SlaService:
 
     async def _run(self) -> None:
         while True:
+            full = False
             try:
-                await self.tick()
+                full = (await self.tick()).full
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a failed tick (database briefly away) is retried on the next
                 log.exception("SLA tick failed")
-            await asyncio.sleep(self.poll_seconds)
+            # Catching up (a first start on a big store, or after downtime): the next batch at once, yielding only.
+            await asyncio.sleep(0.05 if full else self.poll_seconds)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="sla-timers")

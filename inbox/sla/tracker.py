@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inbox.domain import format_ticket, utcnow
@@ -36,8 +36,10 @@ from inbox.views import iso
 
 log = logging.getLogger(__name__)
 CURSOR = "main"
-BATCH = 500  # conversations refreshed per statement batch
-MESSAGE_BATCH = 20_000  # new messages counted per tick
+# Kept small so a tick's write transaction is short (on SQLite it holds the one write lock the pipeline also needs);
+# a tick that hit a limit says so (`full`) and the service runs the next one at once, until it has caught up.
+BATCH = 500  # conversations refreshed per statement batch, and changed conversations read per tick
+MESSAGE_BATCH = 3_000  # new messages counted per tick
 RECENT = timedelta(hours=1)
 OVERLAP = timedelta(seconds=30)
 FiredHook = Callable[[AsyncConnection, Any, Alert, SlaStatus], Awaitable[list[Event]]]
@@ -45,13 +47,14 @@ FiredHook = Callable[[AsyncConnection, Any, Alert, SlaStatus], Awaitable[list[Ev
 _SLA_COLUMNS = ("policy", "state", "first_response_due", "first_response_at", "next_response_due", "resolution_due",
                 "next_due", "first_response_minutes", "resolution_minutes", "first_response_breached",
                 "resolution_breached", "next_response_breaches", "pauses", "last_status", "next_alert_at", "fired",
-                "updated_at")
+                "seen_updated_at", "updated_at")
 
 
 @dataclass
 class TickResult:
     refreshed: int = 0
     counted_messages: int = 0
+    full: bool = False  # a batch limit was reached: more is waiting
     fired: list[tuple[int, str, str]] = field(default_factory=list)  # (conversation id, kind, clock)
 
 
@@ -111,12 +114,19 @@ class SlaTracker:
                        conversations.c.channel, conversations.c.type, conversations.c.team_id)
                 .join(conversations, conversations.c.id == messages.c.conversation_id)
                 .where(messages.c.id > cursor.message_id).order_by(messages.c.id).limit(MESSAGE_BATCH))).all()
-            changed = select(conversations.c.id, conversations.c.updated_at)
+            # Conversations changed since their clocks were last worked out (so a batch of rows with one
+            # updated_at, as the pipeline writes them, can't hold the cursor in place).
+            changed = (select(conversations.c.id, conversations.c.updated_at)
+                       .select_from(conversations.outerjoin(
+                           conversation_sla, conversation_sla.c.conversation_id == conversations.c.id))
+                       .where(or_(conversation_sla.c.seen_updated_at.is_(None),
+                                  conversation_sla.c.seen_updated_at != conversations.c.updated_at)))
             if cursor.changed_at is not None:
                 # Read a little behind the cursor: a writer whose transaction commits after a later one did has
                 # the older updated_at (refreshing a conversation twice changes nothing).
                 changed = changed.where(conversations.c.updated_at >= cursor.changed_at - OVERLAP)
-            changed_rows = (await conn.execute(changed.order_by(conversations.c.updated_at).limit(BATCH * 10))).all()
+            changed_rows = (await conn.execute(changed.order_by(conversations.c.updated_at, conversations.c.id)
+                                               .limit(BATCH))).all()
             ids = {r.conversation_id for r in new_messages} | {r.id for r in changed_rows}
             await add_volume(conn, [(r.created_at, r.channel, r.type, r.team_id, r.direction) for r in new_messages])
             ordered = sorted(ids)
@@ -134,6 +144,7 @@ class SlaTracker:
                 return
         result.refreshed += len(ids)
         result.counted_messages += len(new_messages)
+        result.full = result.full or len(new_messages) == MESSAGE_BATCH or len(changed_rows) == BATCH
 
     async def refresh(self, conn: AsyncConnection, ids: list[int], now: datetime, policy_set: PolicySet) -> dict[int, SlaStatus]:
         """Work the clocks of these conversations out again and store them; returns their status."""
@@ -186,7 +197,8 @@ class SlaTracker:
             if resolution is not None and resolution.business_minutes is not None and newly_resolved:
                 times.append((resolution.met_at, row.channel, row.type, row.team_id, "resolution",
                               resolution.business_minutes, resolution.breached))
-            upserts.append(self._row(row.id, status, pauses, row.status, fired, now))
+            upserts.append({**self._row(row.id, status, pauses, row.status, fired, now),
+                            "seen_updated_at": row.updated_at})
         await upsert(conn, conversation_sla, upserts, ["conversation_id"], list(_SLA_COLUMNS))
         await add_times(conn, times)
         for row in resolved_now:
@@ -221,6 +233,7 @@ class SlaTracker:
             due = [r.conversation_id for r in await conn.execute(
                 select(conversation_sla.c.conversation_id).where(conversation_sla.c.next_alert_at <= now)
                 .order_by(conversation_sla.c.next_alert_at).limit(BATCH))]
+        result.full = result.full or len(due) == BATCH
         for cid in due:
             events: list[Event] = []
             async with self.engine.begin() as conn:

@@ -164,6 +164,7 @@ conversations = Table(
     Column("preview", String(300)),
     Index("ix_conversations_status_last", "status", "last_message_at"),
     Index("ix_conversations_contact", "contact_id", "connector"),
+    Index("ix_conversations_updated_at", "updated_at"),  # the SLA tracker reads what changed (migration 0007)
 )
 
 conversation_tags = Table(
@@ -338,6 +339,7 @@ conversation_sla = Table(
     Column("last_status", String(10)),
     _ts("next_alert_at"),
     Column("fired", JSON, nullable=False, default=list),
+    _ts("seen_updated_at"),  # the conversation's updated_at when last read: it differs once the row changes again
     _ts("updated_at", nullable=False),
     Index("ix_conversation_sla_next_alert_at", "next_alert_at"),
     Index("ix_conversation_sla_state_next_due", "state", "next_due"),

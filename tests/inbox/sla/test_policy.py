@@ -14,7 +14,7 @@ from inbox.store.schema import metadata
 from tests.inbox.sla.helpers import BEIJING_SPEC
 
 SLA_TABLES = ("conversation_sla", "sla_settings", "sla_cursor", "rating_requests", "satisfaction_ratings",
-              "follow_ups", "report_volume", "report_hourly", "report_times")
+              "follow_ups", "report_volume", "report_hourly", "report_times", "ix_conversations_updated_at")
 
 
 def test_every_problem_is_named_by_its_key() -> None:

@@ -17,6 +17,7 @@ _Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
+    op.create_index('ix_conversations_updated_at', 'conversations', ['updated_at'], unique=False)
     op.create_table('report_hourly',
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('hour', sa.Integer(), nullable=False),
@@ -74,6 +75,7 @@ def upgrade() -> None:
     sa.Column('last_status', sa.String(length=10), nullable=True),
     sa.Column('next_alert_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('fired', sa.JSON(), nullable=False),
+    sa.Column('seen_updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_sla_conversation_id_conversations')),
     sa.PrimaryKeyConstraint('conversation_id', name=op.f('pk_conversation_sla'))
@@ -130,6 +132,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_conversations_updated_at', table_name='conversations')
     op.drop_index('ix_satisfaction_ratings_created', table_name='satisfaction_ratings')
     op.drop_index(op.f('ix_satisfaction_ratings_conversation_id'), table_name='satisfaction_ratings')
     op.drop_table('satisfaction_ratings')
