@@ -65,34 +65,37 @@ async def volume(conn: AsyncConnection, start: date, end: date, by: str, zone: Z
             totals[key][direction] = totals[key].get(direction, 0) + int(count)
         names: dict[int, str] = {}
     else:
-        column = {"channel": report_volume.c.channel, "type": report_volume.c.type, "team": report_volume.c.team_id,
-                  "direction": report_volume.c.direction}[by]
         rows = await conn.execute(
-            select(column, report_volume.c.direction, func.sum(report_volume.c.count))
-            .where(and_(report_volume.c.day >= start.isoformat(), report_volume.c.day <= end.isoformat()))
-            .group_by(column, report_volume.c.direction))
-        for key, direction, count in rows:
+            select(report_volume.c.value, report_volume.c.direction, func.sum(report_volume.c.count))
+            .where(and_(report_volume.c.dimension == ("channel" if by == "direction" else by),
+                        report_volume.c.day >= start.isoformat(), report_volume.c.day <= end.isoformat()))
+            .group_by(report_volume.c.value, report_volume.c.direction))
+        for value, direction, count in rows:
+            key = direction if by == "direction" else _key(by, value)
             totals[key][direction] = totals[key].get(direction, 0) + int(count)
         names = await _team_names(conn) if by == "team" else {}
     out = [{by: _label(by, key, names), **counts, "total": sum(counts.values())} for key, counts in totals.items()]
     return sorted(out, key=lambda r: (r[by] is None, r[by] if by == "hour" else str(r[by])))
 
 
+def _key(dimension: str, value: str) -> Any:
+    if value == "":
+        return None
+    return int(value) if dimension == "team" else value
+
+
 async def times(conn: AsyncConnection, start: date, end: date, metric: str, by: str) -> list[dict[str, Any]]:
-    dims = {"channel": report_times.c.channel, "type": report_times.c.type, "team": report_times.c.team_id,
-            "day": report_times.c.day}
-    column = dims.get(by)
-    select_columns = [report_times.c.bucket, func.sum(report_times.c.count), func.sum(report_times.c.breached)]
-    stmt = select(*(([column] if column is not None else []) + select_columns)).where(and_(
-        report_times.c.metric == metric, report_times.c.day >= start.isoformat(), report_times.c.day <= end.isoformat()))
-    group = ([column] if column is not None else []) + [report_times.c.bucket]
-    rows = await conn.execute(stmt.group_by(*group))
+    dimension = {"none": "all", "day": "all"}.get(by, by)
+    key_column = report_times.c.day if by == "day" else report_times.c.value
+    rows = await conn.execute(
+        select(key_column, report_times.c.bucket, func.sum(report_times.c.count), func.sum(report_times.c.breached))
+        .where(and_(report_times.c.metric == metric, report_times.c.dimension == dimension,
+                    report_times.c.day >= start.isoformat(), report_times.c.day <= end.isoformat()))
+        .group_by(key_column, report_times.c.bucket))
     names = await _team_names(conn)
     groups: dict[Any, list[tuple[int, int, int]]] = defaultdict(list)
-    for row in rows:
-        key = row[0] if column is not None else None
-        upper, count, late = row[-3], int(row[-2]), int(row[-1])
-        groups[key].append((upper, count, late))
+    for key, upper, count, late in rows:
+        groups[key if by == "day" else _key(dimension, key)].append((upper, int(count), int(late)))
     out = []
     for key, items in groups.items():
         histogram = [(upper, count) for upper, count, _ in items]

@@ -59,9 +59,10 @@ async def add_volume(conn: AsyncConnection, rows: list[tuple[datetime, str, str 
     hourly: Counter = Counter()
     for created_at, channel, type_, team_id, direction in rows:
         day, hour = _day_hour(created_at)
-        counts[(day, channel, type_ or "", team_id or 0, direction)] += 1
+        for dimension, value in _dimensions(channel, type_, team_id):
+            counts[(day, dimension, value, direction)] += 1
         hourly[(day, hour, direction)] += 1
-    await add_counts(conn, report_volume, counts, ["day", "channel", "type", "team_id", "direction"])
+    await add_counts(conn, report_volume, counts, ["day", "dimension", "value", "direction"])
     await add_counts(conn, report_hourly, hourly, ["day", "hour", "direction"])
 
 
@@ -70,8 +71,13 @@ async def add_times(conn: AsyncConnection,
     """rows: (met_at, channel, type, team_id, metric, business minutes, breached) of clocks just completed."""
     counts: dict[tuple, tuple[int, int]] = {}
     for met_at, channel, type_, team_id, metric, minutes, breached in rows:
-        key = (_day_hour(met_at)[0], channel, type_ or "", team_id or 0, metric, bucket(minutes))
-        count, late = counts.get(key, (0, 0))
-        counts[key] = (count + 1, late + int(breached))
-    await add_counts(conn, report_times, Counter(counts), ["day", "channel", "type", "team_id", "metric", "bucket"],
+        for dimension, value in (("all", ""), *_dimensions(channel, type_, team_id)):
+            key = (_day_hour(met_at)[0], metric, dimension, value, bucket(minutes))
+            count, late = counts.get(key, (0, 0))
+            counts[key] = (count + 1, late + int(breached))
+    await add_counts(conn, report_times, Counter(counts), ["day", "metric", "dimension", "value", "bucket"],
                      ("count", "breached"))
+
+
+def _dimensions(channel: str, type_: str | None, team_id: int | None) -> tuple[tuple[str, str], ...]:
+    return (("channel", channel), ("type", type_ or ""), ("team", str(team_id) if team_id else ""))

@@ -405,14 +405,14 @@ follow_ups = Table(
 )
 
 # Report rollups, kept current by the tracker as it reads new messages and clocks: a report sums a few thousand of
-# these rows instead of scanning messages. `team_id` 0 and `type` "" stand for none (keys can't be NULL).
+# these rows instead of scanning messages. One row set per dimension (channel, type, team; "all" for totals), not
+# their cross product, so a report over a year reads at most days × values rows. `value` "" stands for none.
 report_volume = Table(
     "report_volume",
     metadata,
     Column("day", String(10), primary_key=True),  # UTC date, ISO
-    Column("channel", String(20), primary_key=True),
-    Column("type", String(30), primary_key=True),
-    Column("team_id", BigInteger, primary_key=True),
+    Column("dimension", String(10), primary_key=True),  # channel | type | team
+    Column("value", String(100), primary_key=True),  # the channel, the type, or the team id
     Column("direction", String(10), primary_key=True),
     Column("count", BigInteger, nullable=False, default=0),
 )
@@ -431,10 +431,9 @@ report_times = Table(
     "report_times",
     metadata,
     Column("day", String(10), primary_key=True),  # UTC date the clock was met
-    Column("channel", String(20), primary_key=True),
-    Column("type", String(30), primary_key=True),
-    Column("team_id", BigInteger, primary_key=True),
-    Column("metric", String(20), primary_key=True),  # first_response | resolution | next_response
+    Column("metric", String(20), primary_key=True),  # first_response | resolution
+    Column("dimension", String(10), primary_key=True),  # all | channel | type | team
+    Column("value", String(100), primary_key=True),
     Column("bucket", Integer, primary_key=True),  # business minutes, bucketed (inbox.sla.rollup.bucket)
     Column("count", BigInteger, nullable=False, default=0),
     Column("breached", BigInteger, nullable=False, default=0),

@@ -105,8 +105,11 @@ async def test_an_agents_reply_meets_first_response_and_a_customers_answer_start
     assert row.next_response_due == sh(2026, 12, 8, 10, 30)  # 30 min Monday, 90 min Tuesday
     async with engine.connect() as conn:
         times = (await conn.execute(select(report_times))).all()
-        volume = sum(r.count for r in await conn.execute(select(report_volume)))
-    assert [(t.metric, t.bucket, t.count, t.breached) for t in times] == [("first_response", 90, 1, 0)]
+        volume = sum(r.count for r in await conn.execute(
+            select(report_volume).where(report_volume.c.dimension == "channel")))
+    assert sorted((t.dimension, t.value, t.metric, t.bucket, t.count, t.breached) for t in times) == [
+        ("all", "", "first_response", 90, 1, 0), ("channel", "email", "first_response", 90, 1, 0),
+        ("team", "", "first_response", 90, 1, 0), ("type", "", "first_response", 90, 1, 0)]
     assert volume == 5  # every message counted once, across four ticks
 
 

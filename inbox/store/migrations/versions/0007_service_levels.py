@@ -17,7 +17,6 @@ _Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
-    op.create_index('ix_conversations_updated_at', 'conversations', ['updated_at'], unique=False)
     op.create_table('report_hourly',
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('hour', sa.Integer(), nullable=False),
@@ -27,23 +26,21 @@ def upgrade() -> None:
     )
     op.create_table('report_times',
     sa.Column('day', sa.String(length=10), nullable=False),
-    sa.Column('channel', sa.String(length=20), nullable=False),
-    sa.Column('type', sa.String(length=30), nullable=False),
-    sa.Column('team_id', sa.BigInteger(), nullable=False),
     sa.Column('metric', sa.String(length=20), nullable=False),
+    sa.Column('dimension', sa.String(length=10), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('bucket', sa.Integer(), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
     sa.Column('breached', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'channel', 'type', 'team_id', 'metric', 'bucket', name=op.f('pk_report_times'))
+    sa.PrimaryKeyConstraint('day', 'metric', 'dimension', 'value', 'bucket', name=op.f('pk_report_times'))
     )
     op.create_table('report_volume',
     sa.Column('day', sa.String(length=10), nullable=False),
-    sa.Column('channel', sa.String(length=20), nullable=False),
-    sa.Column('type', sa.String(length=30), nullable=False),
-    sa.Column('team_id', sa.BigInteger(), nullable=False),
+    sa.Column('dimension', sa.String(length=10), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('direction', sa.String(length=10), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'channel', 'type', 'team_id', 'direction', name=op.f('pk_report_volume'))
+    sa.PrimaryKeyConstraint('day', 'dimension', 'value', 'direction', name=op.f('pk_report_volume'))
     )
     op.create_table('sla_cursor',
     sa.Column('name', sa.String(length=50), nullable=False),
@@ -129,6 +126,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_satisfaction_ratings_conversation_id'), 'satisfaction_ratings', ['conversation_id'], unique=False)
     op.create_index('ix_satisfaction_ratings_created', 'satisfaction_ratings', ['created_at'], unique=False)
+    op.create_index('ix_conversations_updated_at', 'conversations', ['updated_at'], unique=False)
 
 
 def downgrade() -> None:
