@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.sla.rollup import bucket_width
@@ -18,6 +18,19 @@ VOLUME_BY = ("channel", "type", "team", "hour", "day", "direction")
 TIMES_BY = ("channel", "type", "team", "day", "none")
 SATISFACTION_BY = ("agent", "team", "type", "channel", "none")
 METRICS = ("first_response", "resolution")
+
+
+def _fixed_offset_hours(zone: ZoneInfo, start: date, end: date) -> int | None:
+    """The zone's offset in whole hours when it is the same on every day of the range (checked daily), else None."""
+    offsets = set()
+    day = start - timedelta(days=1)
+    while day <= end + timedelta(days=1) and len(offsets) < 2:
+        offsets.add(datetime.combine(day, datetime.min.time(), tzinfo=zone).utcoffset())
+        day += timedelta(days=1)
+    if len(offsets) != 1:
+        return None
+    seconds = next(iter(offsets)).total_seconds()
+    return int(seconds // 3600) if seconds % 3600 == 0 else None
 
 
 def quantile(histogram: list[tuple[int, int]], share: float) -> int | None:
@@ -49,7 +62,23 @@ def _label(dimension: str, value: Any, team_names: dict[int, str]) -> Any:
 async def volume(conn: AsyncConnection, start: date, end: date, by: str, zone: ZoneInfo) -> list[dict[str, Any]]:
     """Messages per direction, grouped in SQL by one dimension (hour and day in `zone`)."""
     totals: dict[Any, dict[str, int]] = defaultdict(lambda: {"inbound": 0, "outbound": 0, "note": 0})
-    if by in ("hour", "day"):
+    offset = _fixed_offset_hours(zone, start, end)
+    names: dict[int, str] = {}
+    if by == "hour" and offset is not None:
+        # A zone whose offset doesn't change in the range (Asia/Shanghai, UTC): the hours are shifted and summed in
+        # SQL, so a year's report reads 24 rows per direction instead of every hour of the year.
+        lo = datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc) - timedelta(hours=offset)
+        hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc) - timedelta(hours=offset)
+        c = report_hourly.c
+        local_hour = (c.hour + (offset % 24) + 24) % 24
+        rows = await conn.execute(
+            select(local_hour, c.direction, func.sum(c.count))
+            .where(and_(or_(c.day > lo.date().isoformat(), and_(c.day == lo.date().isoformat(), c.hour >= lo.hour)),
+                        or_(c.day < hi.date().isoformat(), and_(c.day == hi.date().isoformat(), c.hour < hi.hour))))
+            .group_by(local_hour, c.direction))
+        for hour, direction, count in rows:
+            totals[int(hour)][direction] = totals[int(hour)].get(direction, 0) + int(count)
+    elif by in ("hour", "day"):
         # The UTC days either side too: a local day starts on the UTC day before (east) or after (west).
         rows = await conn.execute(
             select(report_hourly.c.day, report_hourly.c.hour, report_hourly.c.direction,
@@ -63,7 +92,6 @@ async def volume(conn: AsyncConnection, start: date, end: date, by: str, zone: Z
                 continue
             key = local.hour if by == "hour" else local.date().isoformat()
             totals[key][direction] = totals[key].get(direction, 0) + int(count)
-        names: dict[int, str] = {}
     else:
         rows = await conn.execute(
             select(report_volume.c.value, report_volume.c.direction, func.sum(report_volume.c.count))

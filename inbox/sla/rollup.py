@@ -60,9 +60,9 @@ async def add_volume(conn: AsyncConnection, rows: list[tuple[datetime, str, str 
     for created_at, channel, type_, team_id, direction in rows:
         day, hour = _day_hour(created_at)
         for dimension, value in _dimensions(channel, type_, team_id):
-            counts[(day, dimension, value, direction)] += 1
+            counts[(dimension, day, value, direction)] += 1
         hourly[(day, hour, direction)] += 1
-    await add_counts(conn, report_volume, counts, ["day", "dimension", "value", "direction"])
+    await add_counts(conn, report_volume, counts, ["dimension", "day", "value", "direction"])
     await add_counts(conn, report_hourly, hourly, ["day", "hour", "direction"])
 
 
@@ -72,10 +72,10 @@ async def add_times(conn: AsyncConnection,
     counts: dict[tuple, tuple[int, int]] = {}
     for met_at, channel, type_, team_id, metric, minutes, breached in rows:
         for dimension, value in (("all", ""), *_dimensions(channel, type_, team_id)):
-            key = (_day_hour(met_at)[0], metric, dimension, value, bucket(minutes))
+            key = (metric, dimension, _day_hour(met_at)[0], value, bucket(minutes))
             count, late = counts.get(key, (0, 0))
             counts[key] = (count + 1, late + int(breached))
-    await add_counts(conn, report_times, Counter(counts), ["day", "metric", "dimension", "value", "bucket"],
+    await add_counts(conn, report_times, Counter(counts), ["metric", "dimension", "day", "value", "bucket"],
                      ("count", "breached"))
 
 

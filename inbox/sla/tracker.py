@@ -92,14 +92,27 @@ class SlaTracker:
         self.policies = policies
         self.on_fired = on_fired  # rules with an `sla:` condition (inbox.sla.rules)
         self.on_resolved = on_resolved  # the satisfaction request (inbox.sla.satisfaction), once per resolution
+        self._applied: PolicySet | None = None  # the policy set the stored clocks were worked out with
 
     async def tick(self, now: datetime | None = None) -> TickResult:
         now = now or utcnow()
         result = TickResult()
         policy_set = await self.policies()
+        if policy_set is not self._applied:
+            await self.reevaluate()
+            self._applied = policy_set
         await self.sync(now, policy_set, result)
         await self.fire_due(now, policy_set, result)
         return result
+
+    async def reevaluate(self) -> None:
+        """Policies changed (or this process just started): every conversation not resolved is worked out again,
+        in batches, by the next ticks (resolved ones keep the policy they were measured by)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(conversation_sla).where(or_(
+                conversation_sla.c.last_status.is_(None), conversation_sla.c.last_status != "resolved"))
+                .values(seen_updated_at=None))
+            await conn.execute(update(sla_cursor).where(sla_cursor.c.name == CURSOR).values(changed_at=None))
 
     # --- reading changes ----------------------------------------------------------------------------------------
 

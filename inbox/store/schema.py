@@ -451,8 +451,9 @@ follow_ups = Table(
 report_volume = Table(
     "report_volume",
     metadata,
-    Column("day", String(10), primary_key=True),  # UTC date, ISO
+    # Key order = how reports search: one dimension, a range of days.
     Column("dimension", String(10), primary_key=True),  # channel | type | team
+    Column("day", String(10), primary_key=True),  # UTC date, ISO
     Column("value", String(100), primary_key=True),  # the channel, the type, or the team id
     Column("direction", String(10), primary_key=True),
     Column("count", BigInteger, nullable=False, default=0),
@@ -471,9 +472,9 @@ report_hourly = Table(
 report_times = Table(
     "report_times",
     metadata,
-    Column("day", String(10), primary_key=True),  # UTC date the clock was met
     Column("metric", String(20), primary_key=True),  # first_response | resolution
     Column("dimension", String(10), primary_key=True),  # all | channel | type | team
+    Column("day", String(10), primary_key=True),  # UTC date the clock was met
     Column("value", String(100), primary_key=True),
     Column("bucket", Integer, primary_key=True),  # business minutes, bucketed (inbox.sla.rollup.bucket)
     Column("count", BigInteger, nullable=False, default=0),

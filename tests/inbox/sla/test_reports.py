@@ -87,3 +87,22 @@ def test_buckets_hold_their_values() -> None:
     for minutes in (0.2, 1, 1.5, 119.9, 120, 121, 1439, 1441, 5000.5):
         upper = bucket(minutes)
         assert upper - bucket_width(upper) < minutes <= upper or (minutes <= 1 and upper == 1)
+
+
+async def test_hours_in_a_zone_with_summer_time_match_the_facts(engine) -> None:  # noqa: ANN001
+    """New York changes its offset on 2026-11-01, inside the report's range: the hours are shifted row by row."""
+    facts = await _build(engine)
+    ny = ZoneInfo("America/New_York")
+    async with engine.connect() as conn:
+        by_hour = {r["hour"]: r["total"] for r in await reports.volume(conn, FROM, TO, "hour", ny)}
+        shanghai_days = {r["day"]: r["total"] for r in await reports.volume(conn, FROM, TO, "day", ZoneInfo("Asia/Shanghai"))}
+    hours: Counter = Counter()
+    days: Counter = Counter()
+    for f in facts:
+        moments = [f.created_at, *(f.created_at + timedelta(minutes=1 + k) for k in range(f.extra_inbound)),
+                   f.created_at + f.reply_after]
+        for m in moments:
+            hours[m.astimezone(ny).hour] += 1
+            days[m.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()] += 1
+    assert by_hour == dict(hours)
+    assert shanghai_days == dict(days)

@@ -124,3 +124,19 @@ async def test_urgent_is_round_the_clock_and_resolving_stops_the_clocks(engine) 
     row = await _row(engine, cid)
     assert (row.state, row.next_alert_at, row.resolution_breached) == ("met", None, False)
     assert (await tracker.tick(sh(2026, 12, 6, 9, 0))).fired == []
+
+
+async def test_new_policies_apply_to_conversations_already_tracked(engine) -> None:  # noqa: ANN001
+    cid = await conversation(engine, sh(2026, 12, 1, 9, 0))
+    current = {"set": policies({"policies": []})}
+
+    async def load():  # noqa: ANN202
+        return await current["set"]()
+
+    tracker = SlaTracker(engine, EventBus(), load)
+    await tracker.tick(sh(2026, 12, 1, 9, 1))
+    assert (await _row(engine, cid)).policy is None
+    current["set"] = policies()  # an admin saves policies; nothing about the conversation changed
+    await tracker.tick(sh(2026, 12, 1, 9, 2))
+    row = await _row(engine, cid)
+    assert (row.policy, row.first_response_due) == ("normal", sh(2026, 12, 1, 13, 0))

@@ -25,22 +25,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('day', 'hour', 'direction', name=op.f('pk_report_hourly'))
     )
     op.create_table('report_times',
-    sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('metric', sa.String(length=20), nullable=False),
     sa.Column('dimension', sa.String(length=10), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('bucket', sa.Integer(), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
     sa.Column('breached', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'metric', 'dimension', 'value', 'bucket', name=op.f('pk_report_times'))
+    sa.PrimaryKeyConstraint('metric', 'dimension', 'day', 'value', 'bucket', name=op.f('pk_report_times'))
     )
     op.create_table('report_volume',
-    sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('dimension', sa.String(length=10), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('value', sa.String(length=100), nullable=False),
     sa.Column('direction', sa.String(length=10), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'dimension', 'value', 'direction', name=op.f('pk_report_volume'))
+    sa.PrimaryKeyConstraint('dimension', 'day', 'value', 'direction', name=op.f('pk_report_volume'))
     )
     op.create_table('sla_cursor',
     sa.Column('name', sa.String(length=50), nullable=False),
