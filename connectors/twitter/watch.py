@@ -143,10 +143,12 @@ class ConversationWatch:
             for w in batch:
                 if newest is not None and id_newer(newest, w.since_id):
                     w.since_id = newest
+                    self._dirty.add(w.conversation_id)
                 if any(t.conversation_id == w.conversation_id for t in fresh):
                     w.active_at = self._clock()  # a busy thread stays watched
-                self._dirty.add(w.conversation_id)
-            await deliver(messages, self.take_updates())
+            updates = self.take_updates()
+            if messages or updates:  # a quiet round writes nothing
+                await deliver(messages, updates)
 
     async def _search(self, batch: list[Watched]) -> tuple[dict[str, XTweet], dict[str, XUser]] | None:
         query = _query(batch)
