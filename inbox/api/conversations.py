@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from inbox.api.access import access
 from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
 from inbox.auth import Agent
+from inbox.classifier_learning import record_correction
 from inbox.domain import (
     ConversationStatus,
     DeliveryStatus,
@@ -377,6 +378,8 @@ async def patch_conversation(request: web.Request) -> web.Response:
                 return json_error(400, "no such team")
         if values:
             await conn.execute(update(conversations).where(conversations.c.id == conv.id).values(updated_at=now, **values))
+        if "type" in body:  # an agent's type is a labelled example for the classifier (inbox.classifier_learning)
+            await record_correction(conn, conv.id, conv.type, values["type"], agent.id)
         # Masked before the 100-character cut, so a cut can never leave part of a secret unrecognised.
         add = [mask_typed(str(t), app.guard_policy).text[:100] for t in body.get("add_tags", []) if str(t).strip()]
         remove = [str(t) for t in body.get("remove_tags", [])]
