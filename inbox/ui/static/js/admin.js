@@ -6,8 +6,9 @@ import { t } from "./i18n.js";
 import { schemaForm } from "./schema_form.js";
 import { mountCanned, mountRules } from "./admin_more.js";
 import { mountAgents, mountTeams } from "./admin_people.js";
+import { mountClassifier } from "./admin_classifier.js";
 
-const TABS = ["connectors", "rules", "agents", "teams", "canned"];
+const TABS = ["connectors", "rules", "agents", "teams", "canned", "classifier"];
 const HEALTH_REFRESH_MS = 3000;
 
 export function mountAdmin(root, hash) {
@@ -16,7 +17,7 @@ export function mountAdmin(root, hash) {
   root.append(h("div.admin", {},
     h("nav.admin-tabs", {}, TABS.map((x) => h("a", { href: `#/admin/${x}`, class: x === tab ? "active" : "", text: t(`admin.${x}`) }))),
     body));
-  const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned }[tab];
+  const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned, classifier: mountClassifier }[tab];
   return mount(body) || (() => {});
 }
 

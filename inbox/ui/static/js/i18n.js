@@ -2,9 +2,10 @@
 // the choice is kept in localStorage.
 import { EN, ZH } from "./strings.js";
 import { EN_MORE, ZH_MORE } from "./strings_contacts.js";
+import { EN_CLASSIFIER, ZH_CLASSIFIER } from "./strings_classifier.js";
 
 const LANG_KEY = "inbox.lang";
-const TABLES = { en: { ...EN, ...EN_MORE }, zh: { ...ZH, ...ZH_MORE } };
+const TABLES = { en: { ...EN, ...EN_MORE, ...EN_CLASSIFIER }, zh: { ...ZH, ...ZH_MORE, ...ZH_CLASSIFIER } };
 const listeners = new Set();
 
 function initial() {
