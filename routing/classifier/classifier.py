@@ -91,7 +91,8 @@ class IssueClassifier:
             label = self._model.classes[best[row]]
             reasons: list[str] = []
             if with_reasons[row]:
-                reasons = [f'phrase "{hit.phrase}"' for hit in hits if hit.type == label][:_MAX_PHRASE_REASONS]
+                phrases = dict.fromkeys(f'phrase "{hit.phrase}"' for hit in hits if hit.type == label)  # once each
+                reasons = list(phrases)[:_MAX_PHRASE_REASONS]
                 index, values = features[row]
                 reasons += self._ngram_reasons(index, values, best[row], reasons)
             tags = signals(texts[row])

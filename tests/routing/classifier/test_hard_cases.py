@@ -61,3 +61,8 @@ def test_reasons_never_cite_filler_words(text):
 def test_reasons_cite_the_negation_or_the_phrase():
     reasons = " ".join(classify("there's a withdrawal on my account I did not make").reasons)
     assert "did not make" in reasons or "not …" in reasons
+
+
+def test_a_phrase_found_twice_is_one_reason():
+    reasons = classify("验证码错误，又是验证码错误，登录不了").reasons
+    assert len(reasons) == len(set(reasons))
