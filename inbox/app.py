@@ -12,13 +12,14 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from inbox.api import admin, admin_people, contacts, conversations, delivery, openapi, session
+from inbox.api import admin, admin_people, classifier_admin, contacts, conversations, delivery, openapi, session
 from inbox.api import impersonation as impersonation_api
 from inbox.api.access import access, enforce_access
 from inbox.api.context import CTX, AppContext, json_error
 from inbox.api.hygiene import reject_nul_characters
 from inbox.api.live_sessions import LIVE, LiveSessions
 from inbox.api.signin import THROTTLE, login_throttle
+from inbox.classifier_learning import load_active as load_active_classifier
 from inbox.config import ConfigError, Settings, parse_connector
 from inbox.attachments.api import BLOB_STORE
 from inbox.datadir import DatabaseUnavailable, explain_failure
@@ -206,6 +207,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
     app.add_routes(admin_people.routes)
     app.add_routes(impersonation_api.routes)
     add_attachment_routes(app, settings)
+    app.add_routes(classifier_admin.routes)
     app.router.add_route("*", "/chat/v1/{tail}", chat_endpoint)
     app.router.add_get("/chat/demo", chat_demo)
     app.router.add_static("/static/", STATIC)
@@ -229,6 +231,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
             if created:
                 log.info("created the teams the rules name: %s", ", ".join(created))
         await asyncio.to_thread(warm_up)
+        learned = asyncio.create_task(load_active_classifier(engine))  # shipped model answers until it is built
         tune_gc()
         supervisor: Supervisor
         dispatcher = OutboxDispatcher(engine, events, lambda name: supervisor.get(name), settings.public_url,
@@ -267,6 +270,7 @@ def build_app(settings: Settings, role: Role = Role.ALL) -> web.Application:
             except ConfigError as e:
                 log.error("stored connector %s is not valid any more: %s", row.name, e)
         yield
+        learned.cancel()
         await supervisor.stop_all()
         await pipeline.stop()
         if analysis is not None:

@@ -300,6 +300,7 @@ config: --config, else $INBOX_CONFIG, else config/inbox.yaml in the working dire
 
 
 def parser() -> argparse.ArgumentParser:
+    from inbox.cli_classify import add_classifier_commands
     from inbox.cli_users import add_user_commands
 
     p = argparse.ArgumentParser(prog="inbox", description="Omnichannel support inbox", epilog=EXAMPLES,
@@ -343,7 +344,8 @@ def parser() -> argparse.ArgumentParser:
                     help="check for a process of this role (web and worker need PostgreSQL)")
     sc = add(sub, "scan", cmd_scan, "sensitive-data detector as a filter (JSON lines in and out)")
     sc.add_argument("--plain", action="store_true", help='one text per input line instead of {"text": ...} objects')
-    add(sub, "classify", cmd_classify, "issue-type classifier as a filter (JSON lines in and out)")
+    add_classifier_commands(add(sub, "classify", cmd_classify, "issue-type classifier as a filter (JSON lines in "
+                                "and out); status, retrain, rollback: learning from agents"), common, _settings)
     rt = add(sub, "route", cmd_route, "show which rules fire for messages (JSON lines)")
     rt.add_argument("--dry-run", action="store_true", help="required: show what would happen; nothing is sent or stored")
     rt.add_argument("--rules", metavar="PATH", help="rules file (default: routing.rules from the config)")

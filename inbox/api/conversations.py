@@ -15,6 +15,7 @@ from inbox.api.context import can_see, ctx, json_error, read_json, require_agent
 from inbox.api.list_pages import date_range, list_response, message_page, read_messages, search_response, view_counts
 from inbox.attachments.outbound import AttachmentError, reply_entries
 from inbox.auth import Agent
+from inbox.classifier_learning import record_correction
 from inbox.domain import (
     ConversationStatus,
     DeliveryStatus,
@@ -387,6 +388,8 @@ async def patch_conversation(request: web.Request) -> web.Response:
                 return json_error(400, "no such team")
         if values:
             await conn.execute(update(conversations).where(conversations.c.id == conv.id).values(updated_at=now, **values))
+        if "type" in body:  # an agent's type is a labelled example for the classifier (inbox.classifier_learning)
+            await record_correction(conn, conv.id, conv.type, values["type"], agent.id)
         # Masked before the 100-character cut, so a cut can never leave part of a secret unrecognised.
         add = [mask_typed(str(t), app.guard_policy).text[:100] for t in body.get("add_tags", []) if str(t).strip()]
         remove = [str(t) for t in body.get("remove_tags", [])]

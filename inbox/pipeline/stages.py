@@ -28,6 +28,8 @@ class Classification:
     type: str
     confidence: float
     reasons: tuple[str, ...] = ()
+    # Secondary signals and the triage flag (routing.classifier.signals, "needs_triage"): become conversation tags
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.sql.expression import true
+from sqlalchemy.sql.expression import false, true
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -510,4 +510,34 @@ official_registry = Table(
     Column("data", JSON, nullable=False),
     Column("updated_by", _Id, ForeignKey("agents.id")),
     _ts("updated_at", nullable=False),
+)
+
+# Issue-type corrections agents made (one per conversation, the latest): the masked text the classifier read and
+# the type the agent chose. `inbox classify retrain` folds them into the deployment's model (migration 0011).
+classifier_corrections = Table(
+    "classifier_corrections",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    Column("conversation_id", _Id, ForeignKey("conversations.id"), nullable=False, unique=True),
+    Column("text", Text, nullable=False),  # every sensitive span masked, whatever its tier
+    Column("language", String(10)),
+    Column("from_type", String(30)),
+    Column("to_type", String(30), nullable=False),
+    Column("agent_id", _Id, ForeignKey("agents.id")),
+    _ts("created_at", nullable=False),
+)
+
+# Retrained models: which corrections trained it, which were held out to measure it, the before/after report.
+# The model itself is rebuilt from these (deterministic) and cached on disk; at most one row is active.
+classifier_versions = Table(
+    "classifier_versions",
+    metadata,
+    Column("id", _Id, primary_key=True),
+    _ts("created_at", nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("correction_ids", JSON, nullable=False),
+    Column("heldout_ids", JSON, nullable=False),
+    Column("report", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=False, server_default=false()),
+    _ts("rolled_back_at"),
 )

@@ -1,4 +1,6 @@
-"""`inbox classify`: JSON lines {"text": ...} in, {"type", "confidence", "reasons"} out, one per line, same order.
+"""`inbox classify`: JSON lines {"text": ...} in, {"type", "confidence", "reasons", "tags"} out, one per line, same
+order. `confidence` is calibrated; `tags` holds the secondary signals (angry, asks_supervisor, urgent) and
+"needs_triage" when the confidence is under the calibrated threshold.
 
 A line that isn't a JSON object with a string "text" gets {"error": ...} in its place, so output lines always match
 input lines; the exit code is then 2 (routing.jsonlines.run_filter, as scan and route). An "id" field, when given,
@@ -23,7 +25,8 @@ def run(stdin: TextIO, stdout: TextIO) -> int:
     def answer(line: str) -> dict[str, object]:
         text, row_id = _text_of(line)
         result = classifier.classify(text)
-        out: dict[str, object] = {"type": result.type, "confidence": result.confidence, "reasons": list(result.reasons)}
+        out: dict[str, object] = {"type": result.type, "confidence": result.confidence, "reasons": list(result.reasons),
+                                  "tags": list(result.tags)}
         return out if row_id is None else {"id": row_id, **out}
 
     return run_filter(stdin, stdout, answer)

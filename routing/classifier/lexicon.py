@@ -1,8 +1,8 @@
 """Strong phrases per issue type: domain knowledge the model adds to its n-gram scores, and readable reasons.
 
 A phrase is matched on the normalized text (see features.normalize), so full-width letters and case don't matter.
-Each hit adds `PHRASE_BOOST` to its type's score (at most `MAX_HITS_PER_TYPE` hits count), which moves the decision
-only when the n-gram model is unsure.
+A hit is a model feature (`lex:<type>`, at most two per type); `PHRASE_BOOST` can add a fixed amount on top (off by
+default), as the first release did.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from routing.classifier.features import normalize
 
-PHRASE_BOOST = 1.0  # chosen by 4-fold cross-validation on the training split, grouped by template
+PHRASE_BOOST = 0.0  # no fixed boost: the lexicon is a feature the model weighs (lex:<type>, routing.classifier.context)
 MAX_HITS_PER_TYPE = 2
 
 PHRASES: dict[str, tuple[str, ...]] = {
@@ -18,9 +18,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "can't log in", "cannot log in", "can't login", "cannot login", "unable to log in", "can't sign in",
         "cannot sign in", "locked out", "forgot my password", "forgot password", "reset my password", "password reset",
         "account locked", "account is locked", "account frozen", "account is frozen", "verification code",
-        "sms code", "2fa code", "authenticator code", "face verification",
+        "sms code", "2fa code", "authenticator code",
         "登录不了", "登不上", "登不进", "无法登录", "登录失败", "忘记密码", "密码忘了", "找回密码", "重置密码",
-        "账号被锁", "账户被锁", "账号被冻结", "账户被冻结", "收不到验证码", "验证码错误", "人脸识别", "刷脸",
+        "账号被锁", "账户被锁", "账号被冻结", "账户被冻结", "收不到验证码", "验证码错误", "登不进去", "进不去",
     ),
     "deposit": (
         "deposit", "top up", "top-up", "topped up", "recharge", "not credited", "memo", "destination tag",
@@ -29,12 +29,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "withdrawal": (
         "withdrawal", "withdraw", "withdrew", "cash out", "cash-out", "payout", "pay out",
-        "提现", "提币", "出金", "提款", "取现", "出款" "转出",
+        "提现", "提币", "出金", "提款", "取现", "出款",
     ),
     "transaction": (
         "transfer to", "swap", "trade", "order", "p2p", "otc", "recipient", "wrong person", "wrong user",
-        "reverse the transfer", "sent twice", "executed twice",
-        "转账", "闪兑", "兑换", "订单", "挂单", "撤单", "放币", "转错", "成交", "交易状态", "c2c",
+        "reverse the transfer", "sent twice", "executed twice", "refund", "refunded", "money back",
+        "转账", "闪兑", "兑换", "订单", "挂单", "撤单", "放币", "转错", "成交", "交易状态", "c2c", "退款", "退货",
     ),
     "payment": (
         "qr code", "scan", "checkout", "merchant", "bind my card", "bind a card", "link my card", "bank card",
@@ -48,15 +48,19 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "limits": (
         "kyc", "identity verification", "id verification", "verification rejected", "limit", "limits",
-        "restricted", "restriction", "daily cap", "verification pending", "under review",
-        "实名认证", "身份认证", "认证", "限额", "额度", "上限", "受限", "被限制", "限制", "审核中",
+        "restricted", "restriction", "daily cap", "verification pending", "selfie", "liveness", "verify my identity",
+        "face verification", "how much can i", "the most i can", "maximum amount", "the maximum i can",
+        "实名认证", "身份认证", "认证", "限额", "额度", "上限", "受限", "被限制", "限制", "人脸识别", "刷脸", "活体",
+        "实名", "最多能",
     ),
     "security": (
         "hacked", "stolen", "compromised", "unauthorized", "unauthorised", "phishing", "scam", "scammer",
         "impersonat*", "fake support", "fake app", "fake website", "seed phrase", "private key", "recovery phrase",
-        "sim swap", "suspicious login", "didn't authorize", "without my permission", "2fa",
+        "sim swap", "suspicious login", "didn't authorize", "without my permission", "2fa", "don't recognise",
+        "don't recognize", "do not recognise", "do not recognize", "didn't make", "did not make", "never made",
+        "wasn't me", "not mine", "lost my card", "card was stolen", "card stolen", "i never did", "never requested",
         "被盗", "被黑", "盗号", "盗刷", "未授权", "没授权", "钓鱼", "诈骗", "骗子", "冒充", "假客服", "仿冒",
-        "助记词", "私钥", "异地登录", "二次验证",
+        "助记词", "私钥", "异地登录", "二次验证", "不是我", "非本人", "不是本人", "挂失", "卡丢了", "不认识的",
     ),
     "complaint": (
         "complaint", "complain", "supervisor", "manager", "team lead", "someone senior", "unacceptable",
@@ -71,12 +75,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "建议", "希望", "功能", "意见", "就好了", "能不能加", "期待", "下个版本", "想法",
     ),
     "how_to": (
-        "how do i", "how can i", "how to", "where can i", "where do i", "where is", "office hours",
+        "how do i", "how can i", "how to", "where can i", "where do i", "office hours",
         "working hours", "opening hours", "tutorial", "guide", "steps to", "walk me through",
         "怎么", "如何", "在哪", "教程", "几点", "工作时间", "上班", "怎样", "流程",
     ),
     "other": (
-        "thank you", "thanks", "hello", "good morning", "happy new year", "merry christmas", "bye",
+        "thank you", "thanks", "hello", "good morning", "happy new year", "merry christmas", "bye", "how are you",
         "谢谢", "感谢", "你好", "您好", "新年快乐", "圣诞快乐", "早上好", "拜拜",
     ),
 }
@@ -91,6 +95,16 @@ class PhraseHit:
 def _add_once(entries: list[PhraseHit], hit: PhraseHit) -> None:
     if all(entry.type != hit.type for entry in entries):  # "top-up" and "top up" are one phrase
         entries.append(hit)
+
+
+_default_lexicon: "Lexicon | None" = None
+
+
+def default_lexicon() -> "Lexicon":
+    global _default_lexicon
+    if _default_lexicon is None:
+        _default_lexicon = Lexicon()
+    return _default_lexicon
 
 
 class Lexicon:

@@ -11,7 +11,8 @@ def _tables() -> tuple[set[str], set[str]]:
     """Both languages' keys over every strings file (strings.js; strings_contacts.js with EN_MORE / ZH_MORE)."""
     english: set[str] = set()
     chinese: set[str] = set()
-    for name, marker in (("strings.js", "export const ZH"), ("strings_contacts.js", "export const ZH_MORE")):
+    for name, marker in (("strings.js", "export const ZH"), ("strings_contacts.js", "export const ZH_MORE"),
+                         ("strings_classifier.js", "export const ZH_CLASSIFIER")):
         source = (STATIC / "js" / name).read_text(encoding="utf-8")
         en_part, zh_part = source.split(marker)
         english |= set(re.findall(r'"([\w.]+)":', en_part))

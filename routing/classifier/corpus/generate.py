@@ -87,8 +87,10 @@ def max_similarity_to(reference: list[str], texts: list[str]) -> list[float]:
 
     from routing.classifier.features import normalize
 
-    # Padded, so a two-character text ("多谢") still has trigrams to compare.
-    vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), preprocessor=lambda text: f" {normalize(text)} ",
+    # Padded, so a two-character text ("多谢") still has trigrams to compare. Punctuation, "?" included, is no
+    # part of what makes two messages the same.
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3),
+                                 preprocessor=lambda text: f" {' '.join(normalize(text).replace('?', ' ').split())} ",
                                  binary=True)
     reference_rows = unit_rows(vectorizer.fit_transform(reference).astype(float))
     text_rows = unit_rows(vectorizer.transform(texts).astype(float))

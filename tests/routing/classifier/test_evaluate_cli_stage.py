@@ -10,14 +10,20 @@ from routing.language import detect_language
 from tests.routing.rules.items import TUESDAY_OPEN
 
 
-def test_evaluate_prints_accuracy_and_macro_f1_over_the_target():
+def test_evaluate_prints_macro_f1_per_language_and_calibration():
     out = io.StringIO()
     assert evaluate.main([], out) == 0
-    first = out.getvalue().splitlines()[0]
-    assert first.startswith("held-out: n=") and "accuracy=" in first
-    macro = float(first.split("macro_f1=")[1])
-    assert macro >= 0.90
-    assert "  how_to " in out.getvalue() and "subset heldout-blind" in out.getvalue()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("held-out (independent, written): n=") and "accuracy=" in lines[0]
+    for language in ("en", "zh"):
+        [line] = [x for x in lines[:3] if x.startswith(f"  language {language}:")]
+        assert float(line.split("macro_f1=")[1]) >= 0.85  # the target is 0.90 overall; see the README's figures
+    assert float(lines[0].split("macro_f1=")[1]) >= 0.88
+    text = out.getvalue()
+    assert "  how_to " in text and "calibration: ECE=" in text and "needs triage" in text
+    assert "held-out (templates)" in text and "subset heldout-blind" in text
+    ece = float(text.split("ECE=")[1].split()[0])
+    assert ece < 0.1
 
 
 def test_score_counts_per_type_f1():
@@ -34,6 +40,7 @@ def test_cli_one_output_line_per_input_line_in_order():
     results = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(results) == len(lines)
     assert results[0]["type"] == "withdrawal" and 0 < results[0]["confidence"] <= 1 and results[0]["reasons"]
+    assert isinstance(results[0]["tags"], list)
     assert "line 2" in results[1]["error"] and "not JSON" in results[1]["error"]
     assert results[2]["id"] == 7 and results[2]["type"] == "how_to"
     assert "line 4" in results[3]["error"] and '"text"' in results[4]["error"] and "line 6" in results[5]["error"]

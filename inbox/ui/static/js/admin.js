@@ -9,8 +9,9 @@ import { mountAgents, mountTeams } from "./admin_people.js";
 import { mountReports } from "./reports.js";
 import { mountSla } from "./sla.js";
 import { mountImpersonation } from "./admin_impersonation.js";
+import { mountClassifier } from "./admin_classifier.js";
 
-const TABS = ["connectors", "rules", "agents", "teams", "canned", "sla", "reports", "impersonation"];
+const TABS = ["connectors", "rules", "agents", "teams", "canned", "sla", "reports", "impersonation", "classifier"];
 const HEALTH_REFRESH_MS = 3000;
 
 export function mountAdmin(root, hash) {
@@ -20,7 +21,7 @@ export function mountAdmin(root, hash) {
     h("nav.admin-tabs", {}, TABS.map((x) => h("a", { href: `#/admin/${x}`, class: x === tab ? "active" : "", text: t(`admin.${x}`) }))),
     body));
   const mount = { connectors: mountConnectors, rules: mountRules, agents: mountAgents, teams: mountTeams, canned: mountCanned,
-    sla: mountSla, reports: mountReports, impersonation: mountImpersonation }[tab];
+    sla: mountSla, reports: mountReports, impersonation: mountImpersonation, classifier: mountClassifier }[tab];
   return mount(body) || (() => {});
 }
 

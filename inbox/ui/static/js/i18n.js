@@ -3,9 +3,13 @@
 import { EN, ZH } from "./strings.js";
 import { EN_MORE, ZH_MORE } from "./strings_contacts.js";
 import { EN_SLA, ZH_SLA } from "./strings_sla.js";
+import { EN_CLASSIFIER, ZH_CLASSIFIER } from "./strings_classifier.js";
 
 const LANG_KEY = "inbox.lang";
-const TABLES = { en: { ...EN, ...EN_MORE, ...EN_SLA }, zh: { ...ZH, ...ZH_MORE, ...ZH_SLA } };
+const TABLES = {
+  en: { ...EN, ...EN_MORE, ...EN_SLA, ...EN_CLASSIFIER },
+  zh: { ...ZH, ...ZH_MORE, ...ZH_SLA, ...ZH_CLASSIFIER },
+};
 const listeners = new Set();
 
 function initial() {
