@@ -47,7 +47,8 @@ class Proc:
 
 
 class LocalCluster:
-    def __init__(self, workdir: Path, database_url: str, redis_url: str, *, ticker: dict | None = None) -> None:
+    def __init__(self, workdir: Path, database_url: str, redis_url: str, *, ticker: dict | None = None,
+                 chat_limits: dict | None = None) -> None:
         self.workdir = workdir
         self.database_url = database_url
         self.redis_url = redis_url
@@ -55,7 +56,9 @@ class LocalCluster:
         self.sent_log = workdir / "ticker-sent.log"
         self.config = workdir / "inbox.yaml"
         self.procs: dict[str, Proc] = {}
-        connectors = {"app-chat": {"type": "webchat", "identity_secret": IDENTITY_SECRET}}
+        connectors: dict[str, dict] = {"app-chat": {"type": "webchat", "identity_secret": IDENTITY_SECRET}}
+        if chat_limits:
+            connectors["app-chat"]["limits"] = chat_limits
         if ticker is not None:
             connectors["ticks"] = {"type": "ticker", "sent_log": str(self.sent_log), **ticker}
         body = {"database": {"url": database_url}, "redis": {"url": redis_url, "prefix": self.prefix},

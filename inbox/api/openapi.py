@@ -124,6 +124,12 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
+# Any request may be refused as bad input (a NUL character anywhere is refused before routing: inbox.api.hygiene).
+for _item in DOCUMENT["paths"].values():
+    for _operation in _item.values():
+        _operation["responses"].setdefault("400", _ERRORS["400"])
+
+
 @routes.get("/api/v1/openapi.json")
 @access("public")  # describes the API; holds no data
 async def openapi_document(request: web.Request) -> web.Response:
