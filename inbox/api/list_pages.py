@@ -84,7 +84,7 @@ async def list_response(conn: AsyncConnection, agent: Agent, conds: list[Any], q
 
 async def _total(conn: AsyncConnection, agent: Agent, conds: list[Any], q: Any) -> tuple[int, bool]:
     assignee = q.get("assignee") or {"mine": "me", "unassigned": "none"}.get(q.get("view", "all"))
-    if set(q) <= _COUNTED and q.get("view", "all") in ("all", "mine", "unassigned", "team") and (
+    if {k for k, v in q.items() if v} <= _COUNTED and q.get("view", "all") in ("all", "mine", "unassigned", "team") and (
             assignee in (None, "me", "none") or re.fullmatch(r"[0-9]{1,18}", assignee)):
         statuses = q["status"].split(",") if q.get("status") else None
         buckets = await _buckets(conn, statuses)

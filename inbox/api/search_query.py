@@ -19,12 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ARRAY, BigInteger, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import parse_ticket
 from inbox.store.schema import contact_identities, conversations, messages
-from inbox.store.search import hits, match_param
+from inbox.store.search import PG_TABLE, hits, match_param, pg_rare_hits
 from inbox.store.search_tokens import ParsedQuery, parse_query, too_short
 
 CHUNK = 200  # index hits read per round trip
@@ -99,6 +99,14 @@ async def _message_hits(conn: AsyncConnection, conds: list[Any], parsed: ParsedQ
     if want <= 0:
         return
     source, hit, conv_col, match = hits(conn.dialect.name, match_param(conn.dialect.name, parsed))
+    if conn.dialect.name == "postgresql":
+        rare = await pg_rare_hits(conn, match_param(conn.dialect.name, parsed))
+        if rare is not None:  # a few matches: filter those ids alone (see PG_RARE)
+            if not rare:
+                return
+            ids = [mid for mid, _ in rare if before is None or mid < before]
+            match = text(f"{PG_TABLE}.message_id = ANY(:ids)").bindparams(
+                bindparam("ids", ids, type_=ARRAY(BigInteger)))
     shown_before: set[int] = set()  # conversations listed on an earlier page (they have a newer hit)
     found: dict[int, int] = {}  # conversation id -> its newest hit
     scanned, bound, checked_upto = 0, before, None

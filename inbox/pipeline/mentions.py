@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import DeliveryStatus, Direction, Visibility, format_ticket
-from inbox.store.search import index_messages
 from inbox.pipeline.stages import AuditEntry, PipelineItem
 from inbox.pipeline.threads import ConversationState
 from inbox.store.schema import messages
@@ -55,6 +54,4 @@ async def write_notes(
     if not rows:
         return []
     result = await conn.execute(messages.insert().returning(messages.c.id), rows)
-    ids = [r[0] for r in result]
-    await index_messages(conn, [(mid, r["conversation_id"], r["text"], None) for mid, r in zip(ids, rows)])
-    return ids
+    return [r[0] for r in result]

@@ -111,6 +111,24 @@ def hits(dialect: str, match: str) -> tuple[FromClause, ColumnElement, ColumnEle
             text(f"{PG_TABLE}.tsv @@ CAST(:match AS tsquery)").bindparams(match=match))
 
 
+# PostgreSQL: a query matching at most this many messages is read whole from the GIN index (then sorted); a more
+# common one is read newest first along the primary key, checking each row, which finds a page after a few rows.
+# The planner can't tell the two apart from statistics (a rare lexeme gets a default estimate), and guessing wrong
+# either way is a scan of the table, so we ask the index: a bounded GIN read answers which case this is.
+PG_RARE = 5000
+
+
+async def pg_rare_hits(conn: AsyncConnection, match: str) -> list[tuple[int, int]] | None:
+    """Every (message id, conversation id) matching, newest first, when there are at most PG_RARE; else None."""
+    rows = (await conn.execute(text(
+        f"WITH m AS MATERIALIZED (SELECT message_id, conversation_id FROM {PG_TABLE} "
+        "WHERE tsv @@ CAST(:match AS tsquery) LIMIT :cap) SELECT message_id, conversation_id FROM m"),
+        {"match": match, "cap": PG_RARE + 1})).all()
+    if len(rows) > PG_RARE:
+        return None
+    return sorted(((r[0], r[1]) for r in rows), reverse=True)
+
+
 def match_param(dialect: str, query: ParsedQuery) -> str:
     """The query in the store's own syntax: an FTS5 MATCH string, or a tsquery literal."""
     return fts5_match(query) if dialect == "sqlite" else tsquery_literal(query)

@@ -159,3 +159,15 @@ async def test_edits_and_agent_notes_are_searchable(world: World) -> None:
                                headers=await world.headers("admin")) as r:
         assert r.status == 201
     assert _ids(await _search(world, "giraffeword")) == [cid]
+
+
+async def test_common_terms_take_the_newest_first_path_with_the_same_results(world: World, monkeypatch) -> None:  # noqa: ANN001
+    """PostgreSQL reads a term with more than PG_RARE matches along the primary key instead of the GIN index:
+    with the bound at 0 every term takes that path, and must give the same answers."""
+    import inbox.store.search
+
+    ids = await _ingest(world, *[chat(f"common needle {i} 提现", user=f"n-{i}") for i in range(5)])
+    rare_path = [_ids(await _search(world, q, limit="2")) for q in ("needle", "提现", "common needle")]
+    monkeypatch.setattr(inbox.store.search, "PG_RARE", 0)
+    assert [_ids(await _search(world, q, limit="2")) for q in ("needle", "提现", "common needle")] == rare_path
+    assert rare_path[0] == list(reversed(ids))[:2]

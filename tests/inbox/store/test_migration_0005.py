@@ -61,3 +61,23 @@ async def test_existing_messages_are_indexed_and_counted(engine, capfd) -> None:
         assert await _found(conn, "提现") == [1]
         total = (await conn.execute(select(func.sum(conversation_counts.c.n)))).scalar_one()
         assert total == 4
+
+
+def _diff(connection) -> list:  # noqa: ANN001
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from inbox.store.schema import metadata
+
+    names = ("conversation_counts", "ix_conversations_", "ix_contact_identities_")
+    return [d for d in compare_metadata(MigrationContext.configure(connection), metadata)
+            if any(n in repr(d) for n in names)]
+
+
+async def test_the_migrated_schema_matches_the_schema_module(engine) -> None:  # noqa: ANN001
+    import warnings
+
+    async with engine.connect() as conn:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLite can't reflect the lower(handle) expression index
+            assert await conn.run_sync(_diff) == []
