@@ -14,6 +14,7 @@ from inbox.pipeline.stages import PipelineItem, StoredMask, WebhookCall
 from inbox.pipeline.threads import ConversationState
 from inbox.replies import ReplyRequest, ReplyTarget, enqueue_hide, enqueue_replies
 from inbox.store.schema import agents, audit, conversations, messages, teams
+from inbox.store.search import reindex_message
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +140,17 @@ async def write_effects(conn: AsyncConnection, applied: AppliedEffects, now: dat
     """Stored rows masked first, then hides (a secret leaves public view before anything else goes out), then
     replies, then the audit."""
     for conversation_id, mask in applied.stored_masks:
+        where = and_(messages.c.connector == mask.connector, messages.c.provider_id == mask.provider_id,
+                     messages.c.conversation_id == conversation_id)
+        before = (await conn.execute(select(messages.c.id, messages.c.text, messages.c.subject).where(where))).all()
         await conn.execute(
-            messages.update()
-            .where(and_(messages.c.connector == mask.connector, messages.c.provider_id == mask.provider_id,
-                        messages.c.conversation_id == conversation_id))
+            messages.update().where(where)
             .values(text=func.replace(messages.c.text, mask.fragment, mask.label), raw=None, html=None)
         )
+        # The search index holds what was stored: the half-phrase it indexed must leave it with the row's text.
+        for row in before:
+            await reindex_message(conn, row.id, conversation_id, (row.text, row.subject),
+                                  (row.text.replace(mask.fragment, mask.label), row.subject))
     for conversation_id, connector, provider_id in applied.hides:
         await enqueue_hide(conn, conversation_id, connector, provider_id, now)
     for conversation_id, connector, provider_id in applied.restricts:

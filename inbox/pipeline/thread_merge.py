@@ -22,6 +22,7 @@ from sqlalchemy import and_, exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inbox.domain import ConversationStatus, DeliveryStatus, Direction, Visibility, format_ticket
+from inbox.store.search import move_index_entries
 from inbox.store.schema import (
     conversation_merges,
     conversations,
@@ -65,6 +66,7 @@ async def absorb(
     moved = merged.message_count
     for table in (messages, thread_links, outbox, private_links):
         await conn.execute(update(table).where(table.c.conversation_id == merged.id).values(conversation_id=kept.id))
+    await move_index_entries(conn, merged.id, kept.id)  # search finds the moved messages in the kept ticket
     kept.tags |= merged.tags - {MERGED_TAG}
     kept.message_count += merged.message_count
     if merged.last_message_at > kept.last_message_at:

@@ -78,6 +78,13 @@ async def reindex_message(conn: AsyncConnection, message_id: int, conversation_i
     await index_messages(conn, [(message_id, conversation_id, *new)])
 
 
+async def move_index_entries(conn: AsyncConnection, from_conversation: int, to_conversation: int) -> None:
+    """Messages moved to another conversation (a thread merge). SQLite's index is keyed by message id alone."""
+    if conn.dialect.name != "sqlite":
+        await conn.exec_driver_sql(f"UPDATE {PG_TABLE} SET conversation_id = $1 WHERE conversation_id = $2",
+                                   (to_conversation, from_conversation))
+
+
 def _fts_phrase(tokens: Sequence[str]) -> str:
     return '"' + " ".join(tokens) + '"'  # tokens never hold a double quote
 
