@@ -9,7 +9,7 @@ from pathlib import Path
 from connectors.telegram import TelegramConfig
 from inbox.config import ConnectorEntry, RoutingSettings
 from tests.connectors.telegram.standin import BotApiStandIn, TgChat, TgUser
-from tests.connectors.twitter.conftest import make_config
+from tests.connectors.twitter.conftest import make_config, unpaced
 from tests.connectors.twitter.standin import OUR_ID, XStandin
 from tests.connectors.twitter.standin_search import add_reply
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
@@ -39,8 +39,7 @@ def _warning_requests(standin: XStandin) -> list:  # noqa: ANN201
 
 async def test_x_scam_reply_is_warned_about_within_seconds_and_the_customer_told(engine, db_url, tmp_path) -> None:  # noqa: ANN001
     standin = XStandin()
-    # The stand-in meters like X (15 DM reads, 180 mention reads per 15 min): roomy, since this test polls fast.
-    standin.windows.update(dm_events=(10_000, 900.0), mentions=(10_000, 900.0))
+    unpaced(standin)  # this test polls fast: not a test of pacing
     standin.add_user(CAROL, "carol_c", "Carol")
     standin.add_user(BOB, "bob_b", "Bob")
     standin.add_user(SCAMMER, "OurWaIlet_Help", "OurWallet Support")

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from inbox.config import ConnectorEntry, RoutingSettings
 from tests.connectors.telegram.standin import BotApiStandIn, TgChat, TgUser
-from tests.connectors.twitter.conftest import make_config
+from tests.connectors.twitter.conftest import make_config, unpaced
 from tests.connectors.twitter.standin import XStandin
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
 from tests.integration.helpers import conversations, eventually, stored_texts
@@ -87,8 +87,7 @@ async def test_x_link_dm_from_another_account_does_not_join(engine, db_url) -> N
     standin.add_user(X_CAROL, "carol_c", "Carol")
     standin.add_user(X_DAVE, "dave_d", "Dave")
     standin.dms_closed.add(X_CAROL)
-    # Two customer DMs a poll apart: X's real 15 DM reads per 15 minutes would make this a test of pacing.
-    standin.windows["dm_events"] = (10_000, 900.0)
+    unpaced(standin)  # two customer DMs a poll apart: not a test of pacing
     await standin.start()
     await add_agent(db_url, "ana@example.com", role="admin")
     tx = "0x" + "7c" * 32

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from inbox.config import ConnectorEntry, RoutingSettings
-from tests.connectors.twitter.conftest import make_config
+from tests.connectors.twitter.conftest import make_config, unpaced
 from tests.connectors.twitter.standin import XStandin
 from tests.inbox.appserver import add_agent, running, settings_for, token_for
 from tests.integration.helpers import conversations, eventually, stored_texts
@@ -16,7 +16,7 @@ PRIVATE_KEY = "e9873d79c6d87dc0fb6a5778633389f4453213303da61f20bd67fc233aa33262"
 
 
 def _settings(db_url: str, standin: XStandin):  # noqa: ANN202
-    return settings_for(db_url, connectors=(ConnectorEntry("x-support", make_config(standin)),),
+    return settings_for(db_url, connectors=(ConnectorEntry("x-support", make_config(unpaced(standin))),),
                         routing=RoutingSettings(rules="inbox/defaults/rules.yaml"))
 
 
