@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
 import logging
 import sys
@@ -132,6 +131,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
             return await db.current_revision(engine)
         finally:
             await engine.dispose()
+
+    import asyncio  # here, not at the top: `inbox scan` never needs it
 
     try:
         revision = asyncio.run(run())
