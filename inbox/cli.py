@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from inbox import logsecrets
-from inbox.config import ConfigError, Settings, find_config_path, load_settings
+
+if TYPE_CHECKING:  # imported where used: `inbox scan` in a pipe must not pay for pydantic, connectors, SQLAlchemy
+    from inbox.config import Settings
 
 log = logging.getLogger("inbox")
 
@@ -52,6 +54,8 @@ def setup_logging(settings: Settings | None, level: str = "INFO", json_logs: boo
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from inbox.config import ConfigError, load_settings
+
     try:
         return load_settings(args.config, data_dir=args.data_dir)
     except ConfigError as e:
@@ -145,6 +149,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
+    import asyncio  # here, not at the top: `inbox scan` never needs it
+
     try:
         revision = asyncio.run(run())
     except Exception as e:  # noqa: BLE001 - an unreachable database is said plainly, anything else re-raised
@@ -158,6 +164,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from inbox.config import find_config_path
     from inbox.datadir import display, sqlite_file
 
     path = find_config_path(args.config)
@@ -301,7 +308,7 @@ config: --config, else $INBOX_CONFIG, else config/inbox.yaml in the working dire
 
 def parser() -> argparse.ArgumentParser:
     from inbox.cli_classify import add_classifier_commands
-    from inbox.cli_users import add_user_commands
+    from inbox.cli_user_parser import add_user_commands
 
     p = argparse.ArgumentParser(prog="inbox", description="Omnichannel support inbox", epilog=EXAMPLES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

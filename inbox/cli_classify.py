@@ -16,7 +16,13 @@ import argparse
 import json
 import sys
 
-from inbox.cli_users import _run
+
+def _run(settings, work) -> int:  # noqa: ANN001
+    # Imported when a subcommand runs, not when the parser is built: `inbox scan`/`classify` start without argon2
+    # and SQLAlchemy (their start-up is part of the guard's whole-process speed target).
+    from inbox.cli_users import _run as run_on_database
+
+    return run_on_database(settings, work)
 
 
 def _print(data: object) -> None:

@@ -31,6 +31,9 @@ def text_of(row: dict[str, Any]) -> str:
     return text
 
 
+# One encoder for every line: json.dumps with any non-default option builds a new JSONEncoder per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
 BAD_LINES_EXIT = 2  # some input lines were unusable (each got an {"error": "line N: ..."} answer)
 
 
@@ -46,7 +49,7 @@ def run_filter(stdin: TextIO, stdout: TextIO, answer: Callable[[str], dict[str, 
         except BadLine as error:
             failures += 1
             out = {"error": f"line {total}: {error}"}
-        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.write(_ENCODE(out) + "\n")
         stdout.flush()  # a caller may wait for each answer before it sends the next line
     if failures:
         print(f"{failures} of {total} input line{'s' if total != 1 else ''} could not be used "
