@@ -43,14 +43,21 @@ def run_filter(stdin: TextIO, stdout: TextIO, answer: Callable[[str], dict[str, 
     expected, anything `answer` raises BadLine for) is answered with {"error": "line N: why"}, the rest still run,
     and the exit code is BAD_LINES_EXIT at the end (0 when every line was good)."""
     failures = total = 0
-    for total, raw_line in enumerate(_raw_lines(stdin), start=1):
-        try:
-            out = answer(_decoded(raw_line))
-        except BadLine as error:
-            failures += 1
-            out = {"error": f"line {total}: {error}"}
-        stdout.write(_ENCODE(out) + "\n")
-        stdout.flush()  # a caller may wait for each answer before it sends the next line
+    for chunk in _raw_chunks(stdin):
+        answers = []
+        for raw_line in chunk:
+            total += 1
+            try:
+                out = answer(_decoded(raw_line))
+            except BadLine as error:
+                failures += 1
+                out = {"error": f"line {total}: {error}"}
+            answers.append(_ENCODE(out) + "\n")
+        # Before the next read can block, every answer so far is out: a caller may wait for each answer before it
+        # sends the next line. One write and flush per chunk read, not per line: with PYTHONUNBUFFERED (or a
+        # write-through stream) every write is a system call.
+        stdout.write("".join(answers))
+        stdout.flush()
     if failures:
         print(f"{failures} of {total} input line{'s' if total != 1 else ''} could not be used "
               '(see the "error" lines)', file=stderr or sys.stderr)
@@ -58,10 +65,21 @@ def run_filter(stdin: TextIO, stdout: TextIO, answer: Callable[[str], dict[str, 
     return 0
 
 
-def _raw_lines(stdin: TextIO) -> Iterator[bytes | str]:
-    """Lines as bytes when the stream has a binary buffer, so one undecodable line can't end the run."""
+def _raw_chunks(stdin: TextIO) -> Iterator[list[bytes | str]]:
+    """The input's lines, grouped by what one read returned. Bytes when the stream has a binary buffer, so one
+    undecodable line can't end the run; `read1` returns what is buffered, or does at most one blocking read."""
     buffer: BinaryIO | None = getattr(stdin, "buffer", None)
-    yield from (buffer if buffer is not None else stdin)
+    read1 = getattr(buffer, "read1", None)
+    if read1 is None:
+        yield from ([line] for line in (buffer if buffer is not None else stdin))
+        return
+    rest = b""
+    while chunk := read1(1 << 16):
+        *lines, rest = (rest + chunk).split(b"\n")
+        if lines:
+            yield [line + b"\n" for line in lines]
+    if rest:
+        yield [rest]
 
 
 def _decoded(raw_line: bytes | str) -> str:

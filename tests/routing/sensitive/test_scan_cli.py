@@ -50,3 +50,32 @@ def test_text_stream_without_buffer() -> None:
     stdout = io.StringIO()
     assert run(io.StringIO('{"text": "otp 123456"}\n'), stdout) == 0
     assert json.loads(stdout.getvalue())["findings"][0]["kind"] == "otp"
+
+
+def test_each_answer_is_out_before_the_next_line_is_read() -> None:
+    """A caller may write a line and wait for its answer with the pipe still open (answers are flushed once per
+    read, never held back until the input ends)."""
+    import os
+    import select
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env.pop("PYTHONUNBUFFERED", None)  # stdout block-buffered into the pipe, as for a user
+    proc = subprocess.Popen([sys.executable, "-m", "inbox.cli", "scan", "--plain"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env, cwd=root)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for text, kinds in ((b"call me on 13812345678\n", ["phone"]), (b"nothing here\n", []),
+                            (b"mail a@b.co please\n", ["email"])):
+            proc.stdin.write(text)
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, "no answer while the input stays open"
+            answer = json.loads(proc.stdout.readline())
+            assert [f["kind"] for f in answer["findings"]] == kinds
+    finally:
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
