@@ -202,7 +202,8 @@ async def test_tags_status_and_filters(ui: UiEnv) -> None:
     await page.fill("input.tag-input", "vip")
     await page.keyboard.press("Enter")
     await expect(page.locator(".details .tag", has_text="vip")).to_be_visible()
-    await expect(page.locator(".conv-row", has_text="tag me").locator(".tag")).to_have_text("vip")
+    # The classifier may have added a tag of its own (needs_triage for an unclear message): look for ours.
+    await expect(page.locator(".conv-row", has_text="tag me").locator(".tag", has_text="vip")).to_have_count(1)
     await page.fill(".filters input[name=tag]", "vip")
     await page.keyboard.press("Enter")
     await expect(page.locator(".conv-row")).to_have_count(1)
@@ -213,8 +214,8 @@ async def test_tags_status_and_filters(ui: UiEnv) -> None:
     await expect(page.locator(".details")).to_contain_text("Snoozed until")
     await page.select_option(".filters select[name=status]", "snoozed")
     await expect(page.locator(".conv-row")).to_have_count(1)
-    await page.locator(".details .tag-remove").click()
-    await expect(page.locator(".details .tag")).to_have_count(0)
+    await page.locator(".details .tag", has_text="vip").locator(".tag-remove").click()
+    await expect(page.locator(".details .tag", has_text="vip")).to_have_count(0)
     await expect(page.locator(".conv-list .empty")).to_be_visible()  # the tag filter no longer matches
     assert tracked.errors == []
 

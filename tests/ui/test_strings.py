@@ -12,7 +12,8 @@ def _tables() -> tuple[set[str], set[str]]:
     english: set[str] = set()
     chinese: set[str] = set()
     for name, marker in (("strings.js", "export const ZH"), ("strings_contacts.js", "export const ZH_MORE"),
-                         ("strings_classifier.js", "export const ZH_CLASSIFIER")):
+                         ("strings_classifier.js", "export const ZH_CLASSIFIER"),
+                         ("strings_sla.js", "export const ZH_SLA")):
         source = (STATIC / "js" / name).read_text(encoding="utf-8")
         en_part, zh_part = source.split(marker)
         english |= set(re.findall(r'"([\w.]+)":', en_part))
