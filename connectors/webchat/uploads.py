@@ -15,7 +15,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from inbox.attachments.limits import limit_for, megabytes
+from inbox.attachments.limits import limit_for
+from inbox.attachments.multipart import UploadRefused, read_file_field
 from inbox.domain import Attachment, Channel
 
 UPLOAD_TTL_SECONDS = 15 * 60
@@ -74,25 +75,13 @@ class UploadShelf:
 async def read_upload(request: web.Request) -> Attachment:
     """The `file` part of a multipart body, read up to the chat's limit (a larger one is refused with 413, saying
     the limit, before more than limit + 1 bytes are read)."""
-    limit = limit_for(Channel.WEBCHAT)
-    if not request.content_type.startswith("multipart/"):
-        raise _bad(400, "send the file as multipart/form-data in a field named 'file'")
-    reader = await request.multipart()
-    async for part in reader:
-        if getattr(part, "name", None) != "file":
-            continue
-        data = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
-            data += chunk
-            if len(data) > limit:
-                raise _bad(413, f"the file is larger than the chat's limit of {megabytes(limit)}")
-        if not data:
-            raise _bad(400, "the file is empty")
-        declared = part.headers.get("Content-Type", "application/octet-stream")  # type: ignore[union-attr]
-        # Browsers escape '"', CR and LF in the name as %22, %0D, %0A (WHATWG multipart); some clients escape all.
-        name = unquote(part.filename or "file")  # type: ignore[union-attr]
-        return Attachment(name, declared[:100], len(data), content=bytes(data))
-    raise _bad(400, "no field named 'file' in the upload")
+    try:
+        upload = await read_file_field(request, limit_for(Channel.WEBCHAT), "the chat's")
+    except UploadRefused as refused:
+        raise _bad(refused.status, refused.message) from None
+    # Browsers escape '"', CR and LF in the name as %22, %0D, %0A (WHATWG multipart); some clients escape all.
+    name = unquote(upload.filename or "file")
+    return Attachment(name, upload.content_type[:100], len(upload.data), content=upload.data)
 
 
 def _bad(status: int, message: str) -> web.HTTPException:

@@ -16,7 +16,8 @@ from aiohttp import web
 from inbox.api.access import access
 from inbox.api.context import ctx
 from inbox.attachments.blobs import BlobStore, valid_digest
-from inbox.attachments.limits import MB, megabytes
+from inbox.attachments.limits import MB
+from inbox.attachments.multipart import UploadRefused, read_file_field
 from inbox.attachments.names import safe_name
 from inbox.attachments.sniff import sniff
 
@@ -35,24 +36,14 @@ async def upload(request: web.Request) -> web.Response:
     store = ctx(request).pipeline.blob_store
     if store is None:
         return _error(503, "this server keeps no blob store")
-    if not request.content_type.startswith("multipart/"):
-        return _error(400, "send the file as multipart/form-data in a field named 'file'")
-    reader = await request.multipart()
-    async for part in reader:
-        if getattr(part, "name", None) != "file":
-            continue
-        data = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
-            data += chunk
-            if len(data) > MAX_AGENT_FILE:
-                return _error(413, f"the file is larger than {megabytes(MAX_AGENT_FILE)}")
-        if not data:
-            return _error(400, "the file is empty")
-        digest = await store.put(bytes(data))
-        name = safe_name(part.filename)  # type: ignore[union-attr]
-        return web.json_response({"attachment": {"blob": digest, "name": name, "size": len(data),
-                                                 "content_type": sniff(bytes(data))}}, status=201)
-    return _error(400, "no field named 'file' in the upload")
+    try:
+        upload = await read_file_field(request, MAX_AGENT_FILE)
+    except UploadRefused as refused:
+        return _error(refused.status, refused.message)
+    digest = await store.put(upload.data)
+    return web.json_response({"attachment": {"blob": digest, "name": safe_name(upload.filename),
+                                             "size": len(upload.data), "content_type": sniff(upload.data)}},
+                             status=201)
 
 
 def _error(status: int, message: str) -> web.Response:
