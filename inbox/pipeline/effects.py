@@ -140,17 +140,15 @@ async def write_effects(conn: AsyncConnection, applied: AppliedEffects, now: dat
     """Stored rows masked first, then hides (a secret leaves public view before anything else goes out), then
     replies, then the audit."""
     for conversation_id, mask in applied.stored_masks:
-        where = and_(messages.c.connector == mask.connector, messages.c.provider_id == mask.provider_id,
-                     messages.c.conversation_id == conversation_id)
-        before = (await conn.execute(select(messages.c.id, messages.c.text, messages.c.subject).where(where))).all()
-        await conn.execute(
-            messages.update().where(where)
-            .values(text=func.replace(messages.c.text, mask.fragment, mask.label), raw=None, html=None)
-        )
-        # The search index holds what was stored: the half-phrase it indexed must leave it with the row's text.
-        for row in before:
-            await reindex_message(conn, row.id, conversation_id, (row.text, row.subject),
-                                  (row.text.replace(mask.fragment, mask.label), row.subject))
+        rows = (await conn.execute(select(messages.c.id, messages.c.text, messages.c.subject).where(
+            messages.c.connector == mask.connector, messages.c.provider_id == mask.provider_id,
+            messages.c.conversation_id == conversation_id))).all()
+        for row in rows:
+            # One masked text, written to the row and to the search index (which must hold only what is stored).
+            masked = row.text.replace(mask.fragment, mask.label)
+            await conn.execute(messages.update().where(messages.c.id == row.id)
+                               .values(text=masked, raw=None, html=None))
+            await reindex_message(conn, row.id, conversation_id, (row.text, row.subject), (masked, row.subject))
     for conversation_id, connector, provider_id in applied.hides:
         await enqueue_hide(conn, conversation_id, connector, provider_id, now)
     for conversation_id, connector, provider_id in applied.restricts:
